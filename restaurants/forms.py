@@ -1,0 +1,42 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from restaurants import services
+from restaurants.models import Restaurant
+
+
+class RestaurantCreationForm(forms.ModelForm):
+    """The operator's form to open a new restaurant with its first manager."""
+
+    manager_email = forms.EmailField(label=_("manager's email"))
+    manager_password = forms.CharField(
+        label=_("manager's password"), widget=forms.PasswordInput(render_value=False)
+    )
+
+    class Meta:
+        model = Restaurant
+        fields = ["name", "slug", "plan", "timezone", "currency", "language"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            cleaned.update(
+                services.restaurant_create_validate(
+                    **{
+                        name: cleaned.get(name)
+                        for name in [*self.Meta.fields, "manager_email", "manager_password"]
+                    }
+                )
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                for message in messages:
+                    self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+    def validate_unique(self):
+        # The service checks the slug with a message of its own.
+        pass

@@ -1,0 +1,81 @@
+import zoneinfo
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+SLUG_PATTERN = r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$"
+# Names that would collide with the platform's own schemas or hosts.
+RESERVED_SLUGS = frozenset(
+    {"public", "www", "admin", "api", "static", "media", "health", "mail", "information-schema"}
+)
+
+
+class Plan(models.TextChoices):
+    BASIC = "basic", _("Basic")
+    PREMIUM = "premium", _("Premium")
+    ENTERPRISE = "enterprise", _("Enterprise")
+
+
+class Language(models.TextChoices):
+    SPANISH = "es", _("Spanish")
+    ENGLISH = "en", _("English")
+
+
+TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class Restaurant(TenantMixin):
+    """A restaurant: one tenant, with its own PostgreSQL schema."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.CharField(
+        _("slug"),
+        max_length=40,
+        unique=True,
+        validators=[RegexValidator(SLUG_PATTERN)],
+        help_text=_("Lowercase letters, digits and hyphens; it names the restaurant's host."),
+    )
+    plan = models.CharField(_("plan"), max_length=20, choices=Plan.choices, default=Plan.BASIC)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="America/Mexico_City"
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    language = models.CharField(
+        _("language"), max_length=5, choices=Language.choices, default=Language.SPANISH
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # Schemas are dropped only on purpose, never as a side effect of a delete.
+    auto_drop_schema = False
+    auto_create_schema = True
+
+    class Meta:
+        verbose_name = _("restaurant")
+        verbose_name_plural = _("restaurants")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(currency__regex=r"^[A-Z]{3}$"), name="restaurant_currency_iso"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def schema_name_for(slug: str) -> str:
+        return slug.replace("-", "_")
+
+
+class Domain(DomainMixin):
+    """A host name that selects a restaurant (``<slug>.localhost``)."""
+
+    class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+
+    def __str__(self):
+        return self.domain

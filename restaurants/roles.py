@@ -1,0 +1,50 @@
+"""Staff roles of a restaurant: Django groups with exact permissions.
+
+Declared once here; ``roles_sync`` brings every restaurant's groups in line with it.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+MANAGER = "Manager"
+CASHIER = "Cashier"
+
+# "app_label.*" grants every permission of an app; "app_label.codename" one permission.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    MANAGER: (
+        "reservations.*",
+        "menu.*",
+        "billing.*",
+        "notifications.*",
+        "analytics.*",
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_group",
+        "authtoken.view_token",
+        "authtoken.add_token",
+        "authtoken.delete_token",
+    ),
+    CASHIER: ("reservations.view_table",),
+}
+
+
+def _permissions_for(patterns: tuple[str, ...]):
+    query = Q(pk__in=[])
+    for pattern in patterns:
+        app_label, codename = pattern.split(".", 1)
+        if codename == "*":
+            query |= Q(content_type__app_label=app_label)
+        else:
+            query |= Q(content_type__app_label=app_label, codename=codename)
+    return Permission.objects.filter(query)
+
+
+def roles_sync() -> dict[str, Group]:
+    """Create or update the role groups of the current schema to hold exactly their permissions."""
+    groups = {}
+    for name, patterns in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(_permissions_for(patterns))
+        groups[name] = group
+    return groups

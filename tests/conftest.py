@@ -1,0 +1,131 @@
+"""Session-wide fixtures: two restaurants, created once, each in its own schema."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import translation
+from django_tenants.utils import schema_context
+
+from restaurants import services
+from restaurants.models import Restaurant
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "Tabla-de-quesos-42"
+MANAGER_A = "ana@casa-azul.test"
+MANAGER_B = "bruno@bistro-verde.test"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        services.restaurant_create(
+            name="Casa Azul",
+            slug="casa-azul",
+            plan="basic",
+            timezone="America/Mexico_City",
+            currency="MXN",
+            language="es",
+            manager_email=MANAGER_A,
+            manager_password=PASSWORD,
+        )
+        services.restaurant_create(
+            name="Bistro Verde",
+            slug="bistro-verde",
+            plan="premium",
+            timezone="Europe/Madrid",
+            currency="EUR",
+            language="en",
+            manager_email=MANAGER_B,
+            manager_password=PASSWORD,
+        )
+        connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_and_spanish():
+    """Each test starts where a fresh process would: public schema, Spanish."""
+    translation.activate("es")
+    yield
+    connection.set_schema_to_public()
+    translation.deactivate()
+
+
+def _restaurant(slug: str) -> Restaurant:
+    with schema_context("public"):
+        return Restaurant.objects.get(slug=slug)
+
+
+@pytest.fixture
+def restaurant_a(db) -> Restaurant:
+    return _restaurant("casa-azul")
+
+
+@pytest.fixture
+def restaurant_b(db) -> Restaurant:
+    return _restaurant("bistro-verde")
+
+
+def host_of(restaurant: Restaurant) -> str:
+    return f"{restaurant.slug}.localhost"
+
+
+@pytest.fixture
+def client_a(restaurant_a) -> Client:
+    return Client(HTTP_HOST=host_of(restaurant_a))
+
+
+@pytest.fixture
+def client_b(restaurant_b) -> Client:
+    return Client(HTTP_HOST=host_of(restaurant_b))
+
+
+@pytest.fixture
+def platform_client(db) -> Client:
+    return Client(HTTP_HOST="localhost")
+
+
+def database_url_of_test_database() -> str:
+    settings = connection.settings_dict
+    credentials = quote(settings["USER"] or "")
+    if settings["PASSWORD"]:
+        credentials += ":" + quote(settings["PASSWORD"])
+    host = settings["HOST"] or ""
+    if host.startswith("/"):
+        return f"postgres://{credentials}@/{settings['NAME']}?host={quote(host)}"
+    port = f":{settings['PORT']}" if settings["PORT"] else ""
+    return f"postgres://{credentials}@{host}{port}/{settings['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real Celery worker process on the test database and this run's queue."""
+    from config.celery import app
+
+    with django_db_blocker.unblock():
+        env = {**os.environ, "DATABASE_URL": database_url_of_test_database()}
+    queue = os.environ.get("CELERY_QUEUE", "comensal")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+         "-Q", queue, "-n", f"test-{os.getpid()}@%h", "-l", "warning"],
+        cwd=ROOT,
+        env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if app.control.ping(timeout=0.5, destination=[f"test-{os.getpid()}@{os.uname().nodename}"]):
+            break
+        if process.poll() is not None:
+            pytest.fail("the Celery worker exited during start-up")
+    else:
+        process.kill()
+        pytest.fail("the Celery worker did not answer within 60 s")
+    yield process
+    process.terminate()
+    process.wait(20)
