@@ -224,7 +224,7 @@ PLAN_API_RATE_WINDOW_SECONDS = 15 * 60
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"tenant_context": {"()": "django_tenants.log.TenantContextFilter"}},
+    "filters": {"restaurant": {"()": "restaurants.log.RestaurantLogFilter"}},
     "formatters": {
         "structured": {
             "format": "%(asctime)s level=%(levelname)s schema=%(schema_name)s "
@@ -234,7 +234,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["tenant_context"],
+            "filters": ["restaurant"],
             "formatter": "structured",
         }
     },
