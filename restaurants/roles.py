@@ -25,7 +25,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "authtoken.add_token",
         "authtoken.delete_token",
     ),
-    CASHIER: ("reservations.view_table",),
+    # Grows with billing: never tables, settings, menu prices or users.
+    CASHIER: (),
 }
 
 

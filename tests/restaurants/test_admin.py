@@ -97,12 +97,13 @@ def cashier_client(restaurant_a) -> Client:
     return client
 
 
-def test_cashier_sees_tables_but_cannot_change_them(cashier_client, restaurant_a):
+def test_cashier_cannot_see_or_change_tables_or_users(cashier_client, restaurant_a):
     with tenant_context(restaurant_a):
         table = Table.objects.create(code="M01", max_capacity=2)
     connection.set_schema_to_public()
 
-    assert cashier_client.get("/admin/reservations/table/").status_code == 200
+    assert cashier_client.get("/admin/").status_code == 200
+    assert cashier_client.get("/admin/reservations/table/").status_code == 403
     assert cashier_client.get("/admin/reservations/table/add/").status_code == 403
     assert (
         cashier_client.post(
