@@ -252,7 +252,8 @@ def command_up(options) -> int:
     servers = EmbeddedServers()
     supervisor = None
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stopping.set())
     try:
         env = base_environment(servers.start())
         say("migrating the public and restaurant schemas")

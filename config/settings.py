@@ -4,6 +4,7 @@ A missing or malformed variable stops the process with one line naming it.
 """
 
 import sys
+import warnings
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -202,6 +203,8 @@ STORAGES = {
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "/media/"
 WHITENOISE_USE_FINDERS = not _manifest_static
+# WhiteNoise streams files with a synchronous iterator; under ASGI that is expected.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous")
 
 # --- API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
