@@ -53,6 +53,7 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "django_celery_beat",
     "rest_framework",
 ]

@@ -1,34 +1,140 @@
+"""Writes of the booking book: tables, customers, reservations and their history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
 from decimal import Decimal
 
-from django.db import transaction
+import phonenumbers
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from reservations.models import Table
-
-# (largest party size of the bracket, price); above the last bracket, the top price.
-DEFAULT_TABLE_PRICE_BRACKETS: tuple[tuple[int, Decimal], ...] = (
-    (2, Decimal("5.00")),
-    (4, Decimal("6.00")),
-    (6, Decimal("8.00")),
-    (10, Decimal("10.00")),
+from reservations import selectors
+from reservations.models import (
+    RESERVATION_TRANSITIONS,
+    ActorKind,
+    Customer,
+    Reservation,
+    ReservationSource,
+    ReservationStatus,
+    StatusChange,
+    Table,
+    TableStatus,
 )
-TABLE_PRICE_ABOVE_BRACKETS = Decimal("15.00")
+
+logger = logging.getLogger(__name__)
+
+# Sources where a customer books for themself: the minimum notice applies.
+CUSTOMER_SOURCES = {
+    ReservationSource.WEB,
+    ReservationSource.WHATSAPP,
+    ReservationSource.PHONE,
+    ReservationSource.API,
+}
+# Attempts at another table when the best one is taken between reading and writing.
+BOOKING_ATTEMPTS = 3
+
+
+# --- Audit history ----------------------------------------------------------------------
+
+
+def status_change_record(
+    *,
+    subject,
+    from_status: str,
+    to_status: str,
+    by=None,
+    actor_kind: str | None = None,
+    reason: str = "",
+) -> StatusChange:
+    """Record one status change of a table, reservation or note."""
+    if actor_kind is None:
+        actor_kind = ActorKind.USER if by is not None else ActorKind.SYSTEM
+    if actor_kind == ActorKind.USER:
+        label = by.get_username() if by is not None else ""
+    elif actor_kind == ActorKind.CUSTOMER:
+        label = _("customer")
+    else:
+        label = _("system")
+    return StatusChange.objects.create(
+        content_type=ContentType.objects.get_for_model(subject),
+        object_id=subject.pk,
+        object_label=str(getattr(subject, "reference", None) or getattr(subject, "code", subject))[
+            :60
+        ],
+        from_status=from_status or "",
+        to_status=to_status,
+        actor_kind=actor_kind,
+        user=by if actor_kind == ActorKind.USER else None,
+        actor_label=label,
+        reason=reason[:255],
+    )
+
+
+# --- Tables -----------------------------------------------------------------------------
 
 
 def table_price_for_capacity(max_capacity: int) -> Decimal:
-    """The reservation price of a table that seats up to ``max_capacity`` people."""
-    for upper_bound, price in DEFAULT_TABLE_PRICE_BRACKETS:
-        if max_capacity <= upper_bound:
-            return price
-    return TABLE_PRICE_ABOVE_BRACKETS
+    """The reservation price of a table seating up to ``max_capacity``, from the brackets."""
+    brackets = selectors.booking_policy_snapshot().price_brackets
+    for up_to_capacity, price in brackets:
+        if up_to_capacity is None or max_capacity <= up_to_capacity:
+            return Decimal(price)
+    return Decimal(brackets[-1][1]) if brackets else Decimal("0.00")
 
 
 @transaction.atomic
-def table_save(*, table: Table) -> Table:
+def table_save(*, table: Table, by=None) -> Table:
     """Validate and save a table, pricing it from its maximum capacity."""
     table.reservation_price = table_price_for_capacity(table.max_capacity)
+    previous_status = (
+        Table.objects.filter(pk=table.pk).values_list("status", flat=True).first()
+        if table.pk
+        else None
+    )
     table.full_clean()
     table.save()
+    if previous_status is not None and previous_status != table.status:
+        status_change_record(
+            subject=table, from_status=previous_status, to_status=table.status, by=by
+        )
     return table
+
+
+@transaction.atomic
+def table_set_status(*, table: Table, to: str, by=None, actor_kind=None, reason: str = "") -> Table:
+    """Move a table to another status and record it; no change, no record."""
+    locked = Table.objects.select_for_update().get(pk=table.pk)
+    if locked.status == to:
+        return locked
+    previous = locked.status
+    locked.status = to
+    locked.save(update_fields=["status", "updated_at"])
+    status_change_record(
+        subject=locked,
+        from_status=previous,
+        to_status=to,
+        by=by,
+        actor_kind=actor_kind,
+        reason=reason,
+    )
+    return locked
+
+
+def tables_reprice() -> int:
+    """Re-price every table after the price brackets changed; returns how many changed."""
+    changed = 0
+    for table in Table.objects.all():
+        price = table_price_for_capacity(table.max_capacity)
+        if price != table.reservation_price:
+            Table.objects.filter(pk=table.pk).update(reservation_price=price)
+            changed += 1
+    return changed
 
 
 def table_ensure(*, code: str, min_capacity: int, max_capacity: int, area: str) -> Table:
@@ -39,3 +145,456 @@ def table_ensure(*, code: str, min_capacity: int, max_capacity: int, area: str) 
     return table_save(
         table=Table(code=code, min_capacity=min_capacity, max_capacity=max_capacity, area=area)
     )
+
+
+# --- Customers --------------------------------------------------------------------------
+
+
+def phone_normalise(phone: str, *, region: str | None = None) -> str:
+    """The phone in E.164 (``+525512345678``); a number that is not a phone is refused."""
+    phone = (phone or "").strip()
+    if not phone:
+        return ""
+    region = region or selectors.booking_policy_snapshot().phone_region
+    try:
+        parsed = phonenumbers.parse(phone, region)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        raise ValidationError(
+            {"phone": _("'%(phone)s' is not a valid phone number.") % {"phone": phone}}
+        )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def customer_find(*, phone: str = "", email: str = "") -> Customer | None:
+    """The customer with this phone or email (already normalised), if any."""
+    query = Q(pk__in=[])
+    if phone:
+        query |= Q(phone=phone)
+    if email:
+        query |= Q(email__iexact=email)
+    return Customer.objects.filter(query, erased_at__isnull=True).order_by("pk").first()
+
+
+@transaction.atomic
+def customer_save(*, customer: Customer) -> Customer:
+    """Validate and save a customer with the phone in E.164 and the email in lower case."""
+    customer.phone = phone_normalise(customer.phone)
+    customer.email = (customer.email or "").strip().lower()
+    customer.first_name = customer.first_name.strip()
+    customer.last_name = customer.last_name.strip()
+    if not customer.phone and not customer.email:
+        raise ValidationError(_("Give the customer's phone or email, so that we can reach them."))
+    customer.full_clean()
+    customer.save()
+    return customer
+
+
+@transaction.atomic
+def customer_get_or_create(
+    *,
+    first_name: str,
+    last_name: str = "",
+    phone: str = "",
+    email: str = "",
+    **details,
+) -> tuple[Customer, bool]:
+    """Recognise a returning customer by phone or email, or create a new one."""
+    phone = phone_normalise(phone)
+    email = (email or "").strip().lower()
+    existing = customer_find(phone=phone, email=email)
+    if existing:
+        changed = False
+        if phone and not existing.phone:
+            existing.phone, changed = phone, True
+        if email and not existing.email:
+            existing.email, changed = email, True
+        if changed:
+            customer_save(customer=existing)
+        return existing, False
+    customer = Customer(
+        first_name=first_name, last_name=last_name, phone=phone, email=email, **details
+    )
+    return customer_save(customer=customer), True
+
+
+def customer_export(*, customer: Customer) -> dict:
+    """Everything the restaurant holds about a customer, for their data request."""
+    return {
+        "customer": {
+            "first_name": customer.first_name,
+            "last_name": customer.last_name,
+            "national_id": customer.national_id,
+            "phone": customer.phone,
+            "email": customer.email,
+            "city": customer.city,
+            "notes": customer.notes,
+            "marketing_consent": customer.marketing_consent,
+            "created_at": customer.created_at.isoformat(),
+        },
+        "reservations": [
+            {
+                "reference": reservation.reference,
+                "starts_at": reservation.starts_at.isoformat(),
+                "party_size": reservation.party_size,
+                "status": reservation.status,
+                "source": reservation.source,
+                "special_requests": reservation.special_requests,
+                "pre_orders": [
+                    {
+                        "dish": pre_order.dish.name,
+                        "quantity": pre_order.quantity,
+                        "unit_price": str(pre_order.unit_price),
+                    }
+                    for pre_order in reservation.pre_orders.all()
+                ],
+            }
+            for reservation in customer.reservations.prefetch_related("pre_orders__dish").order_by(
+                "starts_at"
+            )
+        ],
+    }
+
+
+@transaction.atomic
+def customer_erase(*, customer: Customer, by=None) -> Customer:
+    """Anonymise a customer on their request; their reservations keep their references."""
+    customer.first_name = _("Erased")
+    customer.last_name = ""
+    customer.national_id = customer.phone = customer.email = customer.city = customer.notes = ""
+    customer.marketing_consent = False
+    customer.erased_at = timezone.now()
+    customer.save()
+    customer.reservations.update(special_requests="")
+    logger.info("customer erased id=%s", customer.pk)
+    return customer
+
+
+# --- Reservations -----------------------------------------------------------------------
+
+
+def _validate_booking(
+    *,
+    starts_at: dt.datetime,
+    party_size: int,
+    source: str,
+    table: Table | None,
+    now: dt.datetime,
+) -> selectors.PolicySnapshot:
+    snapshot = selectors.booking_policy_snapshot()
+    zone = selectors.restaurant_zone()
+    if not isinstance(party_size, int) or party_size < 1:
+        raise ValidationError({"party_size": _("The party must be at least one person.")})
+    if not snapshot.enabled and source != ReservationSource.ADMIN:
+        raise ValidationError(_("The restaurant is not taking reservations right now."))
+    if timezone.is_naive(starts_at):
+        raise ValidationError({"starts_at": _("The time must carry its time zone.")})
+    if starts_at < now:
+        raise ValidationError({"starts_at": _("That time has already passed.")})
+    if source in CUSTOMER_SOURCES and starts_at < now + snapshot.min_notice:
+        minutes = int(snapshot.min_notice.total_seconds() // 60)
+        raise ValidationError(
+            {"starts_at": _("Bookings need %(minutes)s minutes' notice.") % {"minutes": minutes}}
+        )
+    local_day = starts_at.astimezone(zone).date()
+    if local_day > now.astimezone(zone).date() + dt.timedelta(days=snapshot.max_days_ahead):
+        raise ValidationError(
+            {
+                "starts_at": _("Bookings open %(days)s days ahead at most.")
+                % {"days": snapshot.max_days_ahead}
+            }
+        )
+    if (
+        snapshot.is_closed(local_day)
+        and selectors.service_day_of(snapshot, starts_at, zone) is None
+    ):
+        raise ValidationError({"starts_at": _("The restaurant is closed that day.")})
+    if selectors.service_day_of(snapshot, starts_at, zone) is None:
+        raise ValidationError(
+            {
+                "starts_at": _(
+                    "That time is outside the opening hours (the last booking ends by closing)."
+                )
+            }
+        )
+    if table is not None:
+        if table.status == TableStatus.MAINTENANCE:
+            raise ValidationError(
+                {"table": _("Table %(code)s is in maintenance.") % {"code": table.code}}
+            )
+        if not table.min_capacity <= party_size <= table.max_capacity:
+            raise ValidationError(
+                {
+                    "table": _("Table %(code)s seats %(min)s to %(max)s people.")
+                    % {"code": table.code, "min": table.min_capacity, "max": table.max_capacity}
+                }
+            )
+    return snapshot
+
+
+def _is_overlap(error: IntegrityError) -> bool:
+    return "reservation_no_overlap" in str(error)
+
+
+def _taken_error(table: Table | None):
+    if table is None:
+        return ValidationError(_("No table is free for that party at that time."))
+    return ValidationError(
+        {"table": _("Table %(code)s is already booked at that time.") % {"code": table.code}}
+    )
+
+
+def reservation_check(
+    *,
+    starts_at: dt.datetime,
+    party_size: int,
+    source: str = ReservationSource.ADMIN,
+    table: Table | None = None,
+    exclude_reservation: Reservation | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Raise what booking would raise, without writing: for forms to show next to fields.
+
+    When nothing is free, the message names the nearest free times.
+    """
+    now = now or timezone.now()
+    snapshot = _validate_booking(
+        starts_at=starts_at, party_size=party_size, source=source, table=table, now=now
+    )
+    free = selectors.table_best_for(
+        starts_at=starts_at,
+        party_size=party_size,
+        duration=snapshot.duration,
+        exclude_reservation=exclude_reservation,
+    )
+    if table is not None and table.pk in {free_table.id for free_table in free}:
+        return
+    if table is None and free:
+        return
+    alternatives = selectors.alternatives_for(starts_at=starts_at, party_size=party_size, now=now)
+    error = _taken_error(table)
+    if alternatives:
+        zone = selectors.restaurant_zone()
+        times = ", ".join(f"{slot.starts_at.astimezone(zone):%d/%m %H:%M}" for slot in alternatives)
+        message = (
+            " ".join(error.messages) + " " + _("Nearest free times: %(times)s.") % {"times": times}
+        )
+        error = ValidationError({"table": message} if table is not None else message)
+    raise error
+
+
+def reservation_create(
+    *,
+    customer: Customer,
+    starts_at: dt.datetime,
+    party_size: int,
+    source: str = ReservationSource.ADMIN,
+    table: Table | None = None,
+    area: str = "",
+    special_requests: str = "",
+    created_by=None,
+    now: dt.datetime | None = None,
+) -> Reservation:
+    """Book a table for a party: the chosen one, or the best free one.
+
+    Refuses anything the booking policy forbids. The database's exclusion constraint has
+    the last word on overlaps: if another booking took the table meanwhile, the next best
+    table is tried; a chosen table that was taken is a validation error.
+    """
+    now = now or timezone.now()
+    snapshot = _validate_booking(
+        starts_at=starts_at, party_size=party_size, source=source, table=table, now=now
+    )
+    if source == ReservationSource.ADMIN or snapshot.auto_confirm:
+        status = ReservationStatus.CONFIRMED
+    else:
+        status = ReservationStatus.PENDING
+    tried: set[int] = set()
+    for _attempt in range(BOOKING_ATTEMPTS):
+        if table is not None:
+            candidate = table
+        else:
+            free = [
+                free_table
+                for free_table in selectors.table_best_for(
+                    starts_at=starts_at,
+                    party_size=party_size,
+                    area=area,
+                    duration=snapshot.duration,
+                )
+                if free_table.id not in tried
+            ]
+            if not free:
+                raise _taken_error(None)
+            candidate = Table.objects.get(pk=free[0].id)
+        try:
+            with transaction.atomic():
+                reservation = Reservation.objects.create(
+                    customer=customer,
+                    table=candidate,
+                    starts_at=starts_at,
+                    ends_at=starts_at + snapshot.duration,
+                    party_size=party_size,
+                    status=status,
+                    source=source,
+                    special_requests=special_requests.strip(),
+                    created_by=created_by,
+                )
+                status_change_record(
+                    subject=reservation,
+                    from_status="",
+                    to_status=status,
+                    by=created_by,
+                    actor_kind=ActorKind.USER if created_by else ActorKind.CUSTOMER,
+                    reason=_("booked (%(source)s)") % {"source": source},
+                )
+        except IntegrityError as error:
+            if not _is_overlap(error):
+                raise
+            if table is not None:
+                raise _taken_error(table) from None
+            tried.add(candidate.pk)
+            continue
+        logger.info(
+            "reservation created id=%s table=%s party=%s source=%s",
+            reservation.pk,
+            candidate.code,
+            party_size,
+            source,
+        )
+        return reservation
+    raise _taken_error(None)
+
+
+@transaction.atomic
+def reservation_update(
+    *,
+    reservation: Reservation,
+    starts_at: dt.datetime,
+    party_size: int,
+    table: Table | None = None,
+    special_requests: str | None = None,
+    by=None,
+    now: dt.datetime | None = None,
+) -> Reservation:
+    """Move a pending or confirmed reservation to another time, size or table."""
+    now = now or timezone.now()
+    locked = Reservation.objects.select_for_update().get(pk=reservation.pk)
+    if locked.status not in (ReservationStatus.PENDING, ReservationStatus.CONFIRMED):
+        raise ValidationError(
+            _("A %(status)s reservation can no longer be changed.")
+            % {"status": locked.get_status_display().lower()}
+        )
+    snapshot = _validate_booking(
+        starts_at=starts_at,
+        party_size=party_size,
+        source=ReservationSource.ADMIN,
+        table=table,
+        now=now,
+    )
+    if table is None:
+        free = selectors.table_best_for(
+            starts_at=starts_at,
+            party_size=party_size,
+            duration=snapshot.duration,
+            exclude_reservation=locked,
+        )
+        keep = next((f for f in free if f.id == locked.table_id), None)
+        if keep is None and not free:
+            raise _taken_error(None)
+        table = locked.table if keep else Table.objects.get(pk=free[0].id)
+    locked.table = table
+    locked.starts_at = starts_at
+    locked.ends_at = starts_at + snapshot.duration
+    locked.party_size = party_size
+    if special_requests is not None:
+        locked.special_requests = special_requests.strip()
+    try:
+        with transaction.atomic():
+            locked.save()
+    except IntegrityError as error:
+        if _is_overlap(error):
+            raise _taken_error(table) from None
+        raise
+    return locked
+
+
+@transaction.atomic
+def reservation_transition(
+    *,
+    reservation: Reservation,
+    to: str,
+    by=None,
+    actor_kind: str | None = None,
+    reason: str = "",
+) -> Reservation:
+    """Move a reservation along its lifecycle; any move not in the table is refused.
+
+    Seating occupies the table and finishing frees it; cancelling gives the pre-ordered
+    dishes back to stock. Every move is recorded in the audit history.
+    """
+    locked = Reservation.objects.select_for_update().select_related("table").get(pk=reservation.pk)
+    if to not in RESERVATION_TRANSITIONS.get(locked.status, ()):
+        raise ValidationError(
+            _("A %(from)s reservation cannot become %(to)s.")
+            % {
+                "from": locked.get_status_display().lower(),
+                "to": str(ReservationStatus(to).label).lower()
+                if to in ReservationStatus.values
+                else to,
+            }
+        )
+    previous = locked.status
+    locked.status = to
+    locked.save(update_fields=["status", "updated_at"])
+    status_change_record(
+        subject=locked,
+        from_status=previous,
+        to_status=to,
+        by=by,
+        actor_kind=actor_kind,
+        reason=reason,
+    )
+    if to == ReservationStatus.CANCELLED:
+        from menu.services import pre_orders_release
+
+        pre_orders_release(reservation=locked)
+    if to == ReservationStatus.SEATED:
+        table_set_status(
+            table=locked.table,
+            to=TableStatus.OCCUPIED,
+            by=by,
+            actor_kind=actor_kind,
+            reason=locked.reference,
+        )
+    elif to in (ReservationStatus.FINISHED, ReservationStatus.NO_SHOW, ReservationStatus.CANCELLED):
+        still_seated = (
+            Reservation.objects.filter(table=locked.table, status=ReservationStatus.SEATED)
+            .exclude(pk=locked.pk)
+            .exists()
+        )
+        if not still_seated and locked.table.status in (TableStatus.OCCUPIED, TableStatus.RESERVED):
+            table_set_status(
+                table=locked.table,
+                to=TableStatus.AVAILABLE,
+                by=by,
+                actor_kind=actor_kind,
+                reason=locked.reference,
+            )
+    reservation.status = locked.status
+    return locked
+
+
+def reservations_transition(
+    *, reservations, to: str, by=None, reason: str = ""
+) -> tuple[int, list[str]]:
+    """Move several reservations; returns how many moved and the messages of those refused."""
+    moved, refused = 0, []
+    for reservation in reservations:
+        try:
+            reservation_transition(reservation=reservation, to=to, by=by, reason=reason)
+            moved += 1
+        except ValidationError as error:
+            refused.append(f"{reservation.reference}: {' '.join(error.messages)}")
+    return moved, refused

@@ -25,8 +25,14 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "authtoken.add_token",
         "authtoken.delete_token",
     ),
-    # Grows with billing: never tables, settings, menu prices or users.
-    CASHIER: (),
+    # Reads the book and the menu; never tables, settings, menu prices or users.
+    CASHIER: (
+        "reservations.view_reservation",
+        "reservations.view_customer",
+        "menu.view_category",
+        "menu.view_dish",
+        "menu.view_preorder",
+    ),
 }
 
 

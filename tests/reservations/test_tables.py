@@ -1,4 +1,4 @@
-"""Tables: priced from their capacity, validated, managed from admin and API."""
+"""Tables: priced from their capacity by the restaurant's brackets, validated, audited."""
 
 from decimal import Decimal
 
@@ -7,9 +7,16 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from reservations.models import Table
-from reservations.services import table_price_for_capacity, table_save
+from reservations.models import StatusChange, Table, TablePriceBracket
+from reservations.selectors import booking_policy_forget
+from reservations.services import table_price_for_capacity, table_save, table_set_status
 from tests.conftest import MANAGER_A, PASSWORD
+
+# The admin's table form carries the (read-only) history inline's management form.
+HISTORY_INLINE = {
+    "reservations-statuschange-content_type-object_id-TOTAL_FORMS": "0",
+    "reservations-statuschange-content_type-object_id-INITIAL_FORMS": "0",
+}
 
 
 @pytest.mark.parametrize(
@@ -19,14 +26,31 @@ from tests.conftest import MANAGER_A, PASSWORD
         (2, "5.00"),
         (3, "6.00"),
         (4, "6.00"),
+        (5, "8.00"),
         (6, "8.00"),
         (7, "10.00"),
         (10, "10.00"),
         (11, "15.00"),
+        (40, "15.00"),
     ],
 )
-def test_table_price_follows_the_capacity_brackets(max_capacity, price):
-    assert table_price_for_capacity(max_capacity) == Decimal(price)
+def test_table_price_follows_the_default_brackets_at_every_boundary(
+    restaurant_a, max_capacity, price
+):
+    with tenant_context(restaurant_a):
+        assert table_price_for_capacity(max_capacity) == Decimal(price)
+
+
+def test_restaurant_brackets_are_editable_and_reprice_new_tables(restaurant_a):
+    with tenant_context(restaurant_a):
+        TablePriceBracket.objects.filter(up_to_capacity=2).update(price=Decimal("7.50"))
+        booking_policy_forget()
+        try:
+            assert table_save(table=Table(code="M01", max_capacity=2)).reservation_price == Decimal(
+                "7.50"
+            )
+        finally:
+            booking_policy_forget()
 
 
 def test_table_price_is_recomputed_when_capacity_changes(restaurant_a):
@@ -46,6 +70,24 @@ def test_table_with_max_below_min_is_refused_and_not_saved(restaurant_a):
         with pytest.raises(ValidationError, match="no puede ser menor que la mínima"):
             table_save(table=Table(code="T02", min_capacity=6, max_capacity=2))
         assert not Table.objects.filter(code="T02").exists()
+
+
+def test_table_status_change_is_recorded_with_who_and_why(restaurant_a):
+    with tenant_context(restaurant_a):
+        from django.contrib.auth.models import User
+
+        manager = User.objects.get(username=MANAGER_A)
+        table = table_save(table=Table(code="T03", max_capacity=4))
+
+        table_set_status(table=table, to="maintenance", by=manager, reason="pata rota")
+
+        change = StatusChange.objects.get(object_id=table.pk, content_type__model="table")
+        assert (change.from_status, change.to_status, change.actor_label, change.reason) == (
+            "available",
+            "maintenance",
+            MANAGER_A,
+            "pata rota",
+        )
 
 
 def test_manager_creates_a_table_through_the_api_and_gets_its_price(client_a, restaurant_a):
@@ -70,7 +112,14 @@ def test_manager_creates_a_table_in_admin_and_gets_its_price(client_a, restauran
 
     response = client_a.post(
         "/admin/reservations/table/add/",
-        {"code": "B01", "min_capacity": 1, "max_capacity": 2, "area": "bar", "status": "available"},
+        {
+            "code": "B01",
+            "min_capacity": 1,
+            "max_capacity": 2,
+            "area": "bar",
+            "status": "available",
+            **HISTORY_INLINE,
+        },
     )
 
     assert response.status_code == 302

@@ -1,0 +1,310 @@
+"""Reads of the booking book: the policy, free slots, the best table, alternatives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from reservations.models import BookingPolicy, Reservation, Table, TablePriceBracket
+
+POLICY_CACHE_KEY = "booking-policy:v1"
+POLICY_CACHE_SECONDS = 300
+# How far the alternatives look when the asked slot is full.
+ALTERNATIVE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class PolicySnapshot:
+    """The booking policy with its hours and closed dates, as the engine needs them."""
+
+    enabled: bool
+    auto_confirm: bool
+    duration: dt.timedelta
+    interval: dt.timedelta
+    min_notice: dt.timedelta
+    max_days_ahead: int
+    seat_window: dt.timedelta
+    finish_after: dt.timedelta
+    phone_region: str
+    # weekday -> ((opens, closes), …)
+    periods: dict[int, tuple[tuple[dt.time, dt.time], ...]]
+    closed_once: frozenset[dt.date]
+    closed_yearly: frozenset[tuple[int, int]]
+    price_brackets: tuple[tuple[int | None, str], ...]
+
+    def is_closed(self, day: dt.date) -> bool:
+        return day in self.closed_once or (day.month, day.day) in self.closed_yearly
+
+
+def booking_policy_get() -> BookingPolicy:
+    """The restaurant's policy row, created with the defaults on first use."""
+    policy, created = BookingPolicy.objects.get_or_create(pk=1)
+    if created:
+        TablePriceBracket.objects.bulk_create(
+            TablePriceBracket(policy=policy, up_to_capacity=capacity, price=price)
+            for capacity, price in DEFAULT_PRICE_BRACKETS
+        )
+    return policy
+
+
+# SPEC, Tables: 1–2 people 5.00; 3–4 6.00; 5–6 8.00; 7–10 10.00; more than 10 15.00.
+DEFAULT_PRICE_BRACKETS = ((2, "5.00"), (4, "6.00"), (6, "8.00"), (10, "10.00"), (None, "15.00"))
+
+
+def booking_policy_snapshot() -> PolicySnapshot:
+    """The policy of the current restaurant, from the cache (cleared by every policy change)."""
+    snapshot = cache.get(POLICY_CACHE_KEY)
+    if snapshot is None:
+        policy = booking_policy_get()
+        periods: dict[int, list[tuple[dt.time, dt.time]]] = defaultdict(list)
+        for period in policy.periods.all():
+            periods[period.weekday].append((period.opens_at, period.closes_at))
+        closed = list(policy.closed_dates.all())
+        snapshot = PolicySnapshot(
+            enabled=policy.reservations_enabled,
+            auto_confirm=policy.auto_confirm,
+            duration=dt.timedelta(minutes=policy.duration_minutes),
+            interval=dt.timedelta(minutes=policy.slot_interval_minutes),
+            min_notice=dt.timedelta(minutes=policy.min_notice_minutes),
+            max_days_ahead=policy.max_days_ahead,
+            seat_window=dt.timedelta(minutes=policy.seat_window_minutes),
+            finish_after=dt.timedelta(minutes=policy.finish_after_minutes),
+            phone_region=policy.phone_region,
+            periods={day: tuple(sorted(spans)) for day, spans in periods.items()},
+            closed_once=frozenset(c.date for c in closed if not c.every_year),
+            closed_yearly=frozenset((c.date.month, c.date.day) for c in closed if c.every_year),
+            price_brackets=tuple(
+                (bracket.up_to_capacity, str(bracket.price))
+                for bracket in policy.price_brackets.all()
+            ),
+        )
+        cache.set(POLICY_CACHE_KEY, snapshot, POLICY_CACHE_SECONDS)
+    return snapshot
+
+
+def booking_policy_forget() -> None:
+    """Drop the cached policy after a change to it, its hours or its closed dates."""
+    cache.delete(POLICY_CACHE_KEY)
+
+
+def restaurant_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(getattr(connection.tenant, "timezone", None) or "UTC")
+
+
+def _exists(wall: dt.datetime, zone: zoneinfo.ZoneInfo) -> bool:
+    """False for wall-clock times skipped by a daylight-saving jump."""
+    aware = wall.replace(tzinfo=zone)
+    return aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) == wall
+
+
+def service_slots(snapshot: PolicySnapshot, day: dt.date, zone) -> list[dt.datetime]:
+    """Every start time of the service day ``day``, as aware datetimes, in order.
+
+    Slots run on the wall clock from opening to the last start that still ends by
+    closing; a period that closes at or before it opens ends the next morning.
+    Daylight-saving days keep the same wall-clock slots (a skipped hour has none).
+    """
+    if snapshot.is_closed(day):
+        return []
+    starts: set[dt.datetime] = set()
+    for opens_at, closes_at in snapshot.periods.get(day.weekday(), ()):
+        wall = dt.datetime.combine(day, opens_at)
+        closing_day = day if closes_at > opens_at else day + dt.timedelta(days=1)
+        last_start = dt.datetime.combine(closing_day, closes_at) - snapshot.duration
+        while wall <= last_start:
+            if _exists(wall, zone):
+                starts.add(wall.replace(tzinfo=zone))
+            wall += snapshot.interval
+    return sorted(starts)
+
+
+def service_day_of(snapshot: PolicySnapshot, starts_at: dt.datetime, zone) -> dt.date | None:
+    """The service day whose opening hours hold a booking starting at ``starts_at``."""
+    local = starts_at.astimezone(zone)
+    for day in (local.date(), local.date() - dt.timedelta(days=1)):
+        if snapshot.is_closed(day):
+            continue
+        for opens_at, closes_at in snapshot.periods.get(day.weekday(), ()):
+            opening = dt.datetime.combine(day, opens_at, tzinfo=zone)
+            closing_day = day if closes_at > opens_at else day + dt.timedelta(days=1)
+            closing = dt.datetime.combine(closing_day, closes_at, tzinfo=zone)
+            if opening <= local and local.replace(tzinfo=None) <= (
+                closing.replace(tzinfo=None) - snapshot.duration
+            ):
+                return day
+    return None
+
+
+@dataclass(frozen=True)
+class FreeTable:
+    id: int
+    code: str
+    max_capacity: int
+    area: str
+
+
+@dataclass
+class Slot:
+    starts_at: dt.datetime
+    tables: list[FreeTable]
+
+    @property
+    def best_table(self) -> FreeTable:
+        return self.tables[0]
+
+
+@dataclass
+class DayAvailability:
+    day: dt.date
+    party_size: int
+    slots: list[Slot] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def reason_text(self) -> str:
+        return str(UNAVAILABLE_REASONS.get(self.reason, ""))
+
+
+UNAVAILABLE_REASONS = {
+    "reservations_off": _("The restaurant is not taking reservations right now."),
+    "closed": _("The restaurant is closed that day."),
+    "outside_window": _("That day is outside the booking window."),
+    "no_table_fits": _("No table seats a party of that size."),
+    "fully_booked": _("That day is fully booked."),
+    "no_times_left": _("There are no times left that day."),
+}
+
+
+def _book(party_size: int, window_start, window_end, *, exclude_reservation=None):
+    """Fitting tables and, per table, the active bookings in the window: two queries."""
+    tables = [
+        FreeTable(*row)
+        for row in Table.objects.fitting(party_size)
+        .order_by("max_capacity", "code")
+        .values_list("id", "code", "max_capacity", "area")
+    ]
+    booked: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    if tables:
+        rows = (
+            Reservation.objects.active()
+            .overlapping(window_start, window_end)
+            .filter(table_id__in=[table.id for table in tables])
+        )
+        if exclude_reservation is not None:
+            rows = rows.exclude(pk=exclude_reservation.pk)
+        for table_id, starts_at, ends_at in rows.values_list("table_id", "starts_at", "ends_at"):
+            booked[table_id].append((starts_at, ends_at))
+    return tables, booked
+
+
+def _free_tables(tables, booked, starts_at, ends_at, area: str = "") -> list[FreeTable]:
+    """Free tables for the range, best first: preferred area, smallest, least used, code."""
+    free = [
+        table
+        for table in tables
+        if not any(s < ends_at and e > starts_at for s, e in booked.get(table.id, ()))
+    ]
+    free.sort(
+        key=lambda table: (
+            bool(area) and table.area != area,
+            table.max_capacity,
+            len(booked.get(table.id, ())),
+            table.code,
+        )
+    )
+    return free
+
+
+def availability_for_day(
+    *, day: dt.date, party_size: int, area: str = "", now: dt.datetime | None = None
+) -> DayAvailability:
+    """The free start times of a service day for a party, each with its free tables."""
+    now = now or timezone.now()
+    snapshot = booking_policy_snapshot()
+    zone = restaurant_zone()
+    result = DayAvailability(day=day, party_size=party_size)
+    today = now.astimezone(zone).date()
+    if not snapshot.enabled:
+        result.reason = "reservations_off"
+    elif day < today or day > today + dt.timedelta(days=snapshot.max_days_ahead):
+        result.reason = "outside_window"
+    elif snapshot.is_closed(day) or not snapshot.periods.get(day.weekday()):
+        result.reason = "closed"
+    if result.reason:
+        return result
+    earliest = now + snapshot.min_notice
+    starts = [start for start in service_slots(snapshot, day, zone) if start >= earliest]
+    if not starts:
+        result.reason = "no_times_left"
+        return result
+    tables, booked = _book(party_size, starts[0], starts[-1] + snapshot.duration)
+    if not tables:
+        result.reason = "no_table_fits"
+        return result
+    for start in starts:
+        free = _free_tables(tables, booked, start, start + snapshot.duration, area)
+        if free:
+            result.slots.append(Slot(starts_at=start, tables=free))
+    if not result.slots:
+        result.reason = "fully_booked"
+    return result
+
+
+def table_best_for(
+    *,
+    starts_at: dt.datetime,
+    party_size: int,
+    area: str = "",
+    duration: dt.timedelta | None = None,
+    exclude_reservation: Reservation | None = None,
+) -> list[FreeTable]:
+    """The free tables for a booking, best first (empty when none is free)."""
+    duration = duration or booking_policy_snapshot().duration
+    ends_at = starts_at + duration
+    # The day's bookings count towards "least used", so the window is the whole local day.
+    zone = restaurant_zone()
+    local_day = starts_at.astimezone(zone).date()
+    window_start = dt.datetime.combine(local_day, dt.time.min, tzinfo=zone)
+    window_end = max(ends_at, window_start + dt.timedelta(days=1))
+    tables, booked = _book(
+        party_size, window_start, window_end, exclude_reservation=exclude_reservation
+    )
+    return _free_tables(tables, booked, starts_at, ends_at, area)
+
+
+def alternatives_for(
+    *,
+    starts_at: dt.datetime,
+    party_size: int,
+    area: str = "",
+    count: int = 3,
+    now: dt.datetime | None = None,
+) -> list[Slot]:
+    """The nearest free slots to a full one: the same day first, then the next days."""
+    zone = restaurant_zone()
+    day = starts_at.astimezone(zone).date()
+    found: list[Slot] = []
+    for offset in range(ALTERNATIVE_DAYS + 1):
+        availability = availability_for_day(
+            day=day + dt.timedelta(days=offset), party_size=party_size, area=area, now=now
+        )
+        if offset == 0:
+            wanted = starts_at
+        else:
+            wall = starts_at.astimezone(zone).replace(tzinfo=None) + dt.timedelta(days=offset)
+            wanted = wall.replace(tzinfo=zone)
+        slots = sorted(
+            (slot for slot in availability.slots if slot.starts_at != starts_at),
+            key=lambda slot: abs(slot.starts_at - wanted),
+        )
+        found.extend(slots[: count - len(found)])
+        if len(found) >= count:
+            break
+    return found
