@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import translation
 from django_tenants.utils import schema_context
 
+from reservations.selectors import booking_policy_forget
 from restaurants import services
 from restaurants.models import Restaurant
 
@@ -45,6 +46,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
             manager_email=MANAGER_B,
             manager_password=PASSWORD,
         )
+        # Tests whose writes must be committed (threads, other processes) use this one.
+        services.restaurant_create(
+            name="Carrera",
+            slug="carrera",
+            plan="basic",
+            timezone="America/Mexico_City",
+            currency="MXN",
+            language="es",
+            manager_email="carla@carrera.test",
+            manager_password=PASSWORD,
+        )
         connection.set_schema_to_public()
 
 
@@ -53,6 +65,10 @@ def _public_schema_and_spanish():
     """Each test starts where a fresh process would: public schema, Spanish."""
     translation.activate("es")
     yield
+    # A test's policy changes are rolled back; the cached copies must go too.
+    for schema in ("casa_azul", "bistro_verde", "carrera"):
+        with schema_context(schema):
+            booking_policy_forget()
     connection.set_schema_to_public()
     translation.deactivate()
 
@@ -70,6 +86,38 @@ def restaurant_a(db) -> Restaurant:
 @pytest.fixture
 def restaurant_b(db) -> Restaurant:
     return _restaurant("bistro-verde")
+
+
+COMMITTED_TABLES = [
+    "menu_preorder",
+    "reservations_statuschange",
+    "reservations_reservation",
+    "reservations_customer",
+    "reservations_table",
+    "menu_dish",
+    "menu_category",
+    "reservations_openingperiod",
+    "reservations_closeddate",
+]
+
+
+@pytest.fixture
+def committed_restaurant(django_db_blocker) -> Restaurant:
+    """The 'carrera' restaurant, outside any test transaction; emptied afterwards.
+
+    For tests that need real commits: many threads with their own connections, or a
+    worker process. Nothing else uses this restaurant.
+    """
+    with django_db_blocker.unblock():
+        restaurant = _restaurant("carrera")
+        try:
+            yield restaurant
+        finally:
+            connection.set_tenant(restaurant)
+            with connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {', '.join(COMMITTED_TABLES)} RESTART IDENTITY CASCADE")
+            booking_policy_forget()
+            connection.set_schema_to_public()
 
 
 def host_of(restaurant: Restaurant) -> str:

@@ -1,0 +1,336 @@
+"""The availability engine: free slots, best table, alternatives, and booking's refusals."""
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django_tenants.utils import tenant_context
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reservations.models import ClosedDate, Reservation
+from reservations.selectors import (
+    alternatives_for,
+    availability_for_day,
+    booking_policy_forget,
+    booking_policy_get,
+    table_best_for,
+)
+from reservations.services import reservation_create, reservation_transition
+from tests.factories import CustomerFactory, TableFactory, open_every_day
+
+MEXICO = zoneinfo.ZoneInfo("America/Mexico_City")
+MADRID = zoneinfo.ZoneInfo("Europe/Madrid")
+# A Monday morning in Mexico City; bookings are for the days after.
+NOW = dt.datetime(2030, 3, 4, 10, 0, tzinfo=MEXICO)
+TOMORROW = dt.date(2030, 3, 5)
+
+
+def at(day: dt.date, hour: int, minute: int = 0, zone=MEXICO) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone)
+
+
+@pytest.fixture
+def salon(restaurant_a):
+    """Casa Azul open 13:00–23:00, 2 h bookings every 30 min, four tables."""
+    with tenant_context(restaurant_a):
+        open_every_day("13:00", "23:00", duration_minutes=120, slot_interval_minutes=30)
+        tables = {
+            "M01": TableFactory(code="M01", min_capacity=1, max_capacity=2),
+            "M02": TableFactory(code="M02", min_capacity=2, max_capacity=4),
+            "T01": TableFactory(code="T01", min_capacity=2, max_capacity=4, area="terrace"),
+            "V01": TableFactory(code="V01", min_capacity=4, max_capacity=8, area="vip"),
+        }
+        yield tables
+
+
+def slot_times(availability) -> list[str]:
+    return [f"{slot.starts_at.astimezone(MEXICO):%H:%M}" for slot in availability.slots]
+
+
+def book(table, starts_at, party_size=2, now=NOW, **extra):
+    return reservation_create(
+        customer=CustomerFactory(),
+        starts_at=starts_at,
+        party_size=party_size,
+        table=table,
+        now=now,
+        **extra,
+    )
+
+
+def test_day_offers_every_slot_from_opening_to_the_last_that_ends_by_closing(salon):
+    availability = availability_for_day(day=TOMORROW, party_size=2, now=NOW)
+
+    assert slot_times(availability)[0] == "13:00"
+    assert slot_times(availability)[-1] == "21:00"
+    assert len(availability.slots) == 17
+    assert availability.reason == ""
+
+
+def test_best_table_is_the_smallest_that_fits_then_the_preferred_area(salon):
+    two = table_best_for(starts_at=at(TOMORROW, 20), party_size=2)
+    three = table_best_for(starts_at=at(TOMORROW, 20), party_size=3)
+    on_terrace = table_best_for(starts_at=at(TOMORROW, 20), party_size=3, area="terrace")
+
+    assert two[0].code == "M01"
+    assert three[0].code == "M02"
+    assert on_terrace[0].code == "T01"
+
+
+def test_best_table_prefers_the_least_used_among_equals(salon):
+    book(salon["M02"], at(TOMORROW, 13), party_size=3)
+
+    best = table_best_for(starts_at=at(TOMORROW, 20), party_size=3)
+
+    assert best[0].code == "T01"
+
+
+def test_a_booked_table_is_not_offered_and_a_short_booking_inside_a_long_one_overlaps(salon):
+    book(salon["M01"], at(TOMORROW, 20))
+
+    free_at_21 = [table.code for table in table_best_for(starts_at=at(TOMORROW, 21), party_size=2)]
+    free_short = table_best_for(
+        starts_at=at(TOMORROW, 20, 30), party_size=2, duration=dt.timedelta(minutes=30)
+    )
+
+    assert "M01" not in free_at_21
+    assert "M01" not in [table.code for table in free_short]
+
+
+def test_cancelled_and_no_show_bookings_free_the_table(salon):
+    cancelled = book(salon["M01"], at(TOMORROW, 20))
+    no_show = book(salon["M02"], at(TOMORROW, 20))
+    reservation_transition(reservation=cancelled, to="cancelled")
+    reservation_transition(reservation=no_show, to="no_show")
+
+    free = {table.code for table in table_best_for(starts_at=at(TOMORROW, 20), party_size=2)}
+
+    assert {"M01", "M02"} <= free
+    book(salon["M01"], at(TOMORROW, 20))  # and it can be booked again
+
+
+def test_table_in_maintenance_is_never_offered(salon):
+    salon["M01"].status = "maintenance"
+    salon["M01"].save()
+
+    assert "M01" not in {t.code for t in table_best_for(starts_at=at(TOMORROW, 20), party_size=2)}
+    with pytest.raises(ValidationError, match="mantenimiento|maintenance"):
+        book(salon["M01"], at(TOMORROW, 20))
+
+
+def test_past_times_and_the_minimum_notice_are_not_offered(salon):
+    policy = booking_policy_get()
+    policy.min_notice_minutes = 90
+    policy.save()
+    booking_policy_forget()
+    now = at(TOMORROW, 17, 10)
+
+    availability = availability_for_day(day=TOMORROW, party_size=2, now=now)
+
+    assert slot_times(availability)[0] == "19:00"
+
+
+def test_closed_dates_once_and_every_year_close_the_day(salon):
+    policy = booking_policy_get()
+    ClosedDate.objects.create(policy=policy, date=dt.date(2030, 3, 6), reason="inventario")
+    ClosedDate.objects.create(policy=policy, date=dt.date(2000, 3, 7), every_year=True)
+    booking_policy_forget()
+
+    once = availability_for_day(day=dt.date(2030, 3, 6), party_size=2, now=NOW)
+    yearly = availability_for_day(day=dt.date(2030, 3, 7), party_size=2, now=NOW)
+
+    assert (once.slots, once.reason) == ([], "closed")
+    assert (yearly.slots, yearly.reason) == ([], "closed")
+    with pytest.raises(ValidationError, match="cerrado|closed"):
+        book(salon["M01"], at(dt.date(2031, 3, 7), 20), now=dt.datetime(2031, 3, 1, tzinfo=MEXICO))
+
+
+def test_booking_window_and_reasons_are_given(salon):
+    beyond = availability_for_day(day=NOW.date() + dt.timedelta(days=61), party_size=2, now=NOW)
+    too_big = availability_for_day(day=TOMORROW, party_size=9, now=NOW)
+
+    assert beyond.reason == "outside_window"
+    assert too_big.reason == "no_table_fits"
+    assert too_big.reason_text
+
+
+def test_a_full_slot_gets_the_nearest_alternatives(salon):
+    book(salon["V01"], at(TOMORROW, 20), party_size=6)
+
+    alternatives = alternatives_for(starts_at=at(TOMORROW, 20), party_size=6, now=NOW)
+
+    times = [f"{slot.starts_at.astimezone(MEXICO):%d %H:%M}" for slot in alternatives]
+    assert times == ["05 18:00", "05 17:30", "05 17:00"]
+    assert all(slot.best_table.code == "V01" for slot in alternatives)
+
+
+@pytest.mark.parametrize(
+    ("when", "party_size", "message"),
+    [
+        (at(TOMORROW, 20), 0, "al menos una persona|at least one"),
+        (at(dt.date(2030, 3, 3), 20), 2, "ya ha pasado|already passed"),
+        (at(dt.date(2030, 6, 1), 20), 2, "días de antelación|days ahead"),
+        (at(TOMORROW, 11), 2, "horario|opening hours"),
+        (at(TOMORROW, 22), 2, "horario|opening hours"),
+    ],
+)
+def test_bad_bookings_are_refused_and_nothing_is_saved(salon, when, party_size, message):
+    with pytest.raises(ValidationError, match=message):
+        book(None, when, party_size=party_size, source="web")
+    assert Reservation.objects.count() == 0
+
+
+def test_a_table_too_small_for_the_party_is_refused(salon):
+    with pytest.raises(ValidationError, match="M01"):
+        book(salon["M01"], at(TOMORROW, 20), party_size=3)
+
+
+def test_opening_period_that_crosses_midnight_offers_slots_after_midnight(restaurant_a):
+    with tenant_context(restaurant_a):
+        open_every_day("20:00", "02:00", duration_minutes=120, slot_interval_minutes=60)
+        table = TableFactory(max_capacity=4)
+
+        availability = availability_for_day(day=TOMORROW, party_size=2, now=NOW)
+        late = reservation_create(
+            customer=CustomerFactory(),
+            starts_at=at(TOMORROW + dt.timedelta(days=1), 0),
+            party_size=2,
+            table=table,
+            now=NOW,
+        )
+
+    assert [f"{s.starts_at.astimezone(MEXICO):%d %H:%M}" for s in availability.slots] == [
+        "05 20:00",
+        "05 21:00",
+        "05 22:00",
+        "05 23:00",
+        "06 00:00",
+    ]
+    assert late.ends_at - late.starts_at == dt.timedelta(hours=2)
+
+
+def _madrid_slots(day):
+    return [
+        f"{s.starts_at.astimezone(MADRID):%H:%M}"
+        for s in availability_for_day(
+            day=day, party_size=2, now=dt.datetime(2030, 3, 1, tzinfo=MADRID)
+        ).slots
+    ]
+
+
+def test_daylight_saving_days_keep_the_wall_clock_slots(restaurant_b):
+    # Madrid: clocks jump 02:00→03:00 on 31 March 2030 and fall 03:00→02:00 on 27 October.
+    with tenant_context(restaurant_b):
+        open_every_day(
+            "00:00", "05:00", duration_minutes=60, slot_interval_minutes=30, max_days_ahead=365
+        )
+        TableFactory(max_capacity=4)
+
+        normal = _madrid_slots(dt.date(2030, 3, 30))
+        spring = _madrid_slots(dt.date(2030, 3, 31))
+        autumn = _madrid_slots(dt.date(2030, 10, 27))
+        open_every_day(
+            "19:00", "23:00", duration_minutes=60, slot_interval_minutes=30, max_days_ahead=365
+        )
+        evening = [_madrid_slots(day) for day in (dt.date(2030, 3, 30), dt.date(2030, 3, 31))]
+
+    assert normal == [
+        "00:00",
+        "00:30",
+        "01:00",
+        "01:30",
+        "02:00",
+        "02:30",
+        "03:00",
+        "03:30",
+        "04:00",
+    ]
+    assert spring == ["00:00", "00:30", "01:00", "01:30", "03:00", "03:30", "04:00"]
+    assert autumn == normal
+    assert (
+        evening[0] == evening[1] == ["19:00", "19:30", "20:00", "20:30", "21:00", "21:30", "22:00"]
+    )
+
+
+# --- Property: the engine never offers an overlap and never hides a free table -------------
+
+
+booking_strategy = st.lists(
+    st.tuples(
+        st.integers(0, 3),  # table
+        st.integers(0, 40),  # start, in 15-minute steps after 12:00
+        st.integers(1, 16),  # length, in 15-minute steps
+        st.sampled_from(["confirmed", "seated", "cancelled", "no_show", "pending"]),
+    ),
+    max_size=25,
+)
+
+
+@pytest.fixture
+def engine_floor(restaurant_a):
+    with tenant_context(restaurant_a):
+        open_every_day("12:00", "23:00", duration_minutes=90, slot_interval_minutes=15)
+        tables = [
+            TableFactory(code=f"P{index}", min_capacity=1, max_capacity=capacity)
+            for index, capacity in enumerate([2, 4, 4, 6])
+        ]
+        customer = CustomerFactory()
+        yield tables, customer
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(bookings=booking_strategy, party_size=st.integers(1, 6))
+def test_engine_never_offers_an_overlap_and_never_hides_a_free_table(
+    restaurant_a, engine_floor, bookings, party_size
+):
+    from django.db import IntegrityError, transaction
+
+    tables, customer = engine_floor
+    day = TOMORROW
+    with tenant_context(restaurant_a), transaction.atomic():
+        for table_index, start_step, length_steps, status in bookings:
+            starts_at = at(day, 12) + dt.timedelta(minutes=15 * start_step)
+            try:
+                with transaction.atomic():
+                    Reservation.objects.create(
+                        customer=customer,
+                        table=tables[table_index],
+                        starts_at=starts_at,
+                        ends_at=starts_at + dt.timedelta(minutes=15 * length_steps),
+                        party_size=1,
+                        status=status,
+                    )
+            except IntegrityError:
+                pass  # the database refused an overlap: exactly what it is for
+        existing = list(
+            Reservation.objects.active().values_list("table_id", "starts_at", "ends_at")
+        )
+
+        offered = {
+            (slot.starts_at, table.id)
+            for slot in availability_for_day(day=day, party_size=party_size, now=NOW).slots
+            for table in slot.tables
+        }
+
+        duration = dt.timedelta(minutes=90)
+        expected = set()
+        start = at(day, 12)
+        while start + duration <= at(day, 23):
+            for table in tables:
+                fits = table.min_capacity <= party_size <= table.max_capacity
+                clash = any(
+                    table_id == table.id and s < start + duration and e > start
+                    for table_id, s, e in existing
+                )
+                if fits and not clash:
+                    expected.add((start, table.id))
+            start += dt.timedelta(minutes=15)
+        transaction.set_rollback(True)
+
+    assert offered == expected
+    connection.set_schema_to_public()
