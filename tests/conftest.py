@@ -24,40 +24,57 @@ MANAGER_B = "bruno@bistro-verde.test"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(
+    django_test_environment, django_db_blocker, django_db_keepdb, django_db_modify_db_settings
+):
+    """The test database, always (tests with committed data use no ``db`` marker), and
+    the test restaurants in it."""
+    from django.test.utils import setup_databases, teardown_databases
+
     with django_db_blocker.unblock():
-        services.restaurant_create(
-            name="Casa Azul",
-            slug="casa-azul",
-            plan="basic",
-            timezone="America/Mexico_City",
-            currency="MXN",
-            language="es",
-            manager_email=MANAGER_A,
-            manager_password=PASSWORD,
+        databases = setup_databases(
+            verbosity=0, interactive=False, keepdb=django_db_keepdb, aliases={"default"}
         )
-        services.restaurant_create(
-            name="Bistro Verde",
-            slug="bistro-verde",
-            plan="premium",
-            timezone="Europe/Madrid",
-            currency="EUR",
-            language="en",
-            manager_email=MANAGER_B,
-            manager_password=PASSWORD,
-        )
-        # Tests whose writes must be committed (threads, other processes) use this one.
-        services.restaurant_create(
-            name="Carrera",
-            slug="carrera",
-            plan="basic",
-            timezone="America/Mexico_City",
-            currency="MXN",
-            language="es",
-            manager_email="carla@carrera.test",
-            manager_password=PASSWORD,
-        )
-        connection.set_schema_to_public()
+        _create_test_restaurants()
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(databases, verbosity=0)
+
+
+def _create_test_restaurants():
+    services.restaurant_create(
+        name="Casa Azul",
+        slug="casa-azul",
+        plan="basic",
+        timezone="America/Mexico_City",
+        currency="MXN",
+        language="es",
+        manager_email=MANAGER_A,
+        manager_password=PASSWORD,
+    )
+    services.restaurant_create(
+        name="Bistro Verde",
+        slug="bistro-verde",
+        plan="premium",
+        timezone="Europe/Madrid",
+        currency="EUR",
+        language="en",
+        manager_email=MANAGER_B,
+        manager_password=PASSWORD,
+    )
+    # Tests whose writes must be committed (threads, other processes) use this one.
+    services.restaurant_create(
+        name="Carrera",
+        slug="carrera",
+        plan="basic",
+        timezone="America/Mexico_City",
+        currency="MXN",
+        language="es",
+        manager_email="carla@carrera.test",
+        manager_password=PASSWORD,
+    )
+    connection.set_schema_to_public()
 
 
 @pytest.fixture(autouse=True)
@@ -102,7 +119,7 @@ COMMITTED_TABLES = [
 
 
 @pytest.fixture
-def committed_restaurant(django_db_blocker) -> Restaurant:
+def committed_restaurant(django_db_setup, django_db_blocker) -> Restaurant:
     """The 'carrera' restaurant, outside any test transaction; emptied afterwards.
 
     For tests that need real commits: many threads with their own connections, or a

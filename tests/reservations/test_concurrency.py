@@ -1,0 +1,159 @@
+"""Bursts of simultaneous bookings on real connections: the database keeps the book whole."""
+
+import datetime as dt
+import threading
+import zoneinfo
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from menu.models import Dish, PreOrder
+from menu.services import pre_order_add
+from reservations.models import Reservation
+from reservations.services import reservation_create
+from tests.factories import CustomerFactory, DishFactory, TableFactory, open_every_day
+
+MEXICO = zoneinfo.ZoneInfo("America/Mexico_City")
+NOW = dt.datetime(2030, 3, 4, 10, 0, tzinfo=MEXICO)
+EVENING = dt.datetime(2030, 3, 5, 20, 0, tzinfo=MEXICO)
+
+
+def run_at_once(restaurant, count: int, work) -> list:
+    """Run ``work(index)`` in ``count`` threads, each on its own connection, released together."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def worker(index: int):
+        connection.set_tenant(restaurant)
+        try:
+            barrier.wait()
+            results[index] = ("ok", work(index))
+        except ValidationError as error:
+            results[index] = ("refused", " ".join(error.messages))
+        except Exception as error:  # noqa: BLE001 - a crash must show up in the assertion
+            results[index] = ("crashed", repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
+@pytest.fixture
+def floor(committed_restaurant):
+    connection.set_tenant(committed_restaurant)
+    open_every_day("12:00", "23:30", duration_minutes=120)
+    table = TableFactory(code="M01", max_capacity=4)
+    customers = [CustomerFactory() for _ in range(50)]
+    return committed_restaurant, table, customers
+
+
+def test_fifty_simultaneous_bookings_of_one_table_and_slot_give_exactly_one(floor):
+    restaurant, table, customers = floor
+
+    results = run_at_once(
+        restaurant,
+        50,
+        lambda index: (
+            reservation_create(
+                customer=customers[index], starts_at=EVENING, party_size=2, table=table, now=NOW
+            ).pk
+        ),
+    )
+
+    outcomes = [outcome for outcome, _ in results]
+    assert outcomes.count("ok") == 1, results
+    assert outcomes.count("refused") == 49
+    assert all("M01" in message for outcome, message in results if outcome == "refused")
+    connection.set_tenant(restaurant)
+    assert Reservation.objects.count() == 1
+
+
+def test_fifty_simultaneous_overlapping_bookings_of_unequal_lengths_give_exactly_one(floor):
+    restaurant, table, customers = floor
+    connection.set_tenant(restaurant)
+
+    def book(index: int):
+        # Starts spread over 19:00–20:38 and lengths of 1–3 h: every pair overlaps 20:38–21:00.
+        starts_at = EVENING - dt.timedelta(hours=1) + dt.timedelta(minutes=2 * index)
+        reservation = Reservation(
+            customer=customers[index],
+            table=table,
+            starts_at=starts_at,
+            ends_at=max(
+                starts_at + dt.timedelta(hours=1 + index % 3), EVENING + dt.timedelta(minutes=61)
+            ),
+            party_size=2,
+            status="confirmed",
+        )
+        from django.db import IntegrityError
+
+        try:
+            reservation.save()
+        except IntegrityError as error:
+            raise ValidationError(str(error).splitlines()[0]) from None
+        return reservation.pk
+
+    results = run_at_once(restaurant, 50, book)
+
+    outcomes = [outcome for outcome, _ in results]
+    assert outcomes.count("ok") == 1, results
+    assert outcomes.count("refused") == 49
+    connection.set_tenant(restaurant)
+    assert Reservation.objects.count() == 1
+
+
+def test_simultaneous_bookings_without_a_chosen_table_spread_over_the_free_tables(floor):
+    restaurant, table, customers = floor
+    connection.set_tenant(restaurant)
+    TableFactory(code="M02", max_capacity=4)
+    TableFactory(code="M03", max_capacity=4)
+
+    results = run_at_once(
+        restaurant,
+        10,
+        lambda index: (
+            reservation_create(
+                customer=customers[index], starts_at=EVENING, party_size=2, now=NOW
+            ).table.code
+        ),
+    )
+
+    booked = sorted(value for outcome, value in results if outcome == "ok")
+    assert booked == ["M01", "M02", "M03"], results
+    assert [outcome for outcome, _ in results].count("refused") == 7
+
+
+def test_twenty_simultaneous_pre_orders_of_the_last_five_units_sell_exactly_five(floor):
+    restaurant, table, customers = floor
+    connection.set_tenant(restaurant)
+    dish = DishFactory(name="Tarta de queso", price=Decimal("6.50"), stock=5)
+    reservations = [
+        reservation_create(
+            customer=customers[index],
+            starts_at=EVENING + dt.timedelta(days=index),
+            party_size=2,
+            table=table,
+            now=NOW,
+        )
+        for index in range(20)
+    ]
+
+    results = run_at_once(
+        restaurant,
+        20,
+        lambda index: pre_order_add(reservation=reservations[index], dish=dish, quantity=1).pk,
+    )
+
+    outcomes = [outcome for outcome, _ in results]
+    assert outcomes.count("ok") == 5, results
+    assert outcomes.count("refused") == 15
+    connection.set_tenant(restaurant)
+    assert Dish.objects.get(pk=dish.pk).stock == 0
+    assert PreOrder.objects.count() == 5
