@@ -483,8 +483,8 @@ def reservation_update(
     locked = Reservation.objects.select_for_update().get(pk=reservation.pk)
     if locked.status not in (ReservationStatus.PENDING, ReservationStatus.CONFIRMED):
         raise ValidationError(
-            _("A %(status)s reservation can no longer be changed.")
-            % {"status": locked.get_status_display().lower()}
+            _("A reservation in status «%(status)s» can no longer be changed.")
+            % {"status": locked.get_status_display()}
         )
     snapshot = _validate_booking(
         starts_at=starts_at,
@@ -537,12 +537,10 @@ def reservation_transition(
     locked = Reservation.objects.select_for_update().select_related("table").get(pk=reservation.pk)
     if to not in RESERVATION_TRANSITIONS.get(locked.status, ()):
         raise ValidationError(
-            _("A %(from)s reservation cannot become %(to)s.")
+            _("A reservation in status «%(from)s» cannot move to «%(to)s».")
             % {
-                "from": locked.get_status_display().lower(),
-                "to": str(ReservationStatus(to).label).lower()
-                if to in ReservationStatus.values
-                else to,
+                "from": locked.get_status_display(),
+                "to": ReservationStatus(to).label if to in ReservationStatus.values else to,
             }
         )
     previous = locked.status

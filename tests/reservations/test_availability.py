@@ -117,7 +117,7 @@ def test_table_in_maintenance_is_never_offered(salon):
     salon["M01"].save()
 
     assert "M01" not in {t.code for t in table_best_for(starts_at=at(TOMORROW, 20), party_size=2)}
-    with pytest.raises(ValidationError, match="mantenimiento|maintenance"):
+    with pytest.raises(ValidationError, match="está en mantenimiento"):
         book(salon["M01"], at(TOMORROW, 20))
 
 
@@ -144,7 +144,7 @@ def test_closed_dates_once_and_every_year_close_the_day(salon):
 
     assert (once.slots, once.reason) == ([], "closed")
     assert (yearly.slots, yearly.reason) == ([], "closed")
-    with pytest.raises(ValidationError, match="cerrado|closed"):
+    with pytest.raises(ValidationError, match="cierra ese día"):
         book(salon["M01"], at(dt.date(2031, 3, 7), 20), now=dt.datetime(2031, 3, 1, tzinfo=MEXICO))
 
 
@@ -170,11 +170,11 @@ def test_a_full_slot_gets_the_nearest_alternatives(salon):
 @pytest.mark.parametrize(
     ("when", "party_size", "message"),
     [
-        (at(TOMORROW, 20), 0, "al menos una persona|at least one"),
-        (at(dt.date(2030, 3, 3), 20), 2, "ya ha pasado|already passed"),
-        (at(dt.date(2030, 6, 1), 20), 2, "días de antelación|days ahead"),
-        (at(TOMORROW, 11), 2, "horario|opening hours"),
-        (at(TOMORROW, 22), 2, "horario|opening hours"),
+        (at(TOMORROW, 20), 0, "al menos una persona"),
+        (at(dt.date(2030, 3, 3), 20), 2, "ya ha pasado"),
+        (at(dt.date(2030, 6, 1), 20), 2, "días de antelación"),
+        (at(TOMORROW, 11), 2, "fuera del horario"),
+        (at(TOMORROW, 22), 2, "fuera del horario"),
     ],
 )
 def test_bad_bookings_are_refused_and_nothing_is_saved(salon, when, party_size, message):

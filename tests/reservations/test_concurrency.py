@@ -110,7 +110,7 @@ def test_fifty_simultaneous_overlapping_bookings_of_unequal_lengths_give_exactly
 
 
 def test_simultaneous_bookings_without_a_chosen_table_spread_over_the_free_tables(floor):
-    restaurant, table, customers = floor
+    restaurant, _first_table, customers = floor
     connection.set_tenant(restaurant)
     TableFactory(code="M02", max_capacity=4)
     TableFactory(code="M03", max_capacity=4)
