@@ -1,12 +1,17 @@
 """Provisioning restaurants from the command line, and the demo restaurant."""
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
-from reservations.models import Table
+from menu.models import Category, Dish
+from reservations.models import Reservation, Table
+from reservations.selectors import availability_for_day
 from restaurants.models import Domain, Restaurant
 from restaurants.roles import CASHIER, MANAGER
 
@@ -105,6 +110,12 @@ def test_provision_refuses_a_weak_password_and_creates_nothing(db):
     assert not schema_exists("la_terraza")
 
 
+def next_open_day():
+    # The demo is closed on Mondays; any other day ahead has service.
+    day = timezone.localdate() + datetime.timedelta(days=2)
+    return day if day.weekday() != 0 else day + datetime.timedelta(days=1)
+
+
 def test_demo_creates_the_salon_with_manager_cashier_and_tables(db, settings, capsys):
     settings.DEBUG = True
 
@@ -116,6 +127,12 @@ def test_demo_creates_the_salon_with_manager_cashier_and_tables(db, settings, ca
         roles = dict(User.objects.values_list("username", "groups__name"))
         assert roles == {"gerente@salon.localhost": MANAGER, "caja@salon.localhost": CASHIER}
         assert Table.objects.count() == 10
+        assert Category.objects.count() == 6
+        assert Dish.objects.count() == 24
+        now = timezone.now()
+        assert Reservation.objects.filter(starts_at__lt=now).count() > 300
+        assert Reservation.objects.filter(starts_at__gte=now).count() > 40
+        assert availability_for_day(day=next_open_day(), party_size=2).slots
     with schema_context("public"):
         assert User.objects.get(username="admin@comensal.localhost").is_superuser
     output = capsys.readouterr().out
@@ -130,6 +147,7 @@ def test_demo_twice_changes_nothing(db, settings, capsys):
     with tenant_context(salon):
         before = list(User.objects.order_by("pk").values_list("username", "password"))
         tables_before = list(Table.objects.values_list("code", "reservation_price"))
+        book_before = Reservation.objects.count()
 
     call_command("demo")
 
@@ -137,6 +155,7 @@ def test_demo_twice_changes_nothing(db, settings, capsys):
     with tenant_context(salon):
         assert list(User.objects.order_by("pk").values_list("username", "password")) == before
         assert list(Table.objects.values_list("code", "reservation_price")) == tables_before
+        assert Reservation.objects.count() == book_before
     assert "Demo restaurant ready" in capsys.readouterr().out
 
 

@@ -3,27 +3,14 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context, tenant_context
 
-from reservations import services as reservation_services
 from restaurants import roles, services
+from restaurants.demo import seed_restaurant
 from restaurants.models import Plan
 
 DEMO_PASSWORD = "comensal-demo"
 OPERATOR_EMAIL = "admin@comensal.localhost"
 MANAGER_EMAIL = "gerente@salon.localhost"
 CASHIER_EMAIL = "caja@salon.localhost"
-DEMO_TABLES = [
-    # code, min, max, area
-    ("M01", 1, 2, "interior"),
-    ("M02", 1, 2, "interior"),
-    ("M03", 2, 4, "interior"),
-    ("M04", 2, 4, "interior"),
-    ("M05", 4, 6, "interior"),
-    ("T01", 2, 4, "terrace"),
-    ("T02", 2, 4, "terrace"),
-    ("T03", 6, 10, "terrace"),
-    ("V01", 4, 8, "vip"),
-    ("B01", 1, 2, "bar"),
-]
 
 
 class Command(BaseCommand):
@@ -62,17 +49,19 @@ class Command(BaseCommand):
             services.staff_user_ensure(
                 email=CASHIER_EMAIL, password=DEMO_PASSWORD, role=roles.CASHIER
             )
-            for code, min_capacity, max_capacity, area in DEMO_TABLES:
-                reservation_services.table_ensure(
-                    code=code, min_capacity=min_capacity, max_capacity=max_capacity, area=area
-                )
+            added = seed_restaurant()
 
         port = options["port"]
         base = settings.TENANT_BASE_DOMAIN
         self.stdout.write(
             "\n".join(
                 [
-                    f"Demo restaurant {'created' if created else 'ready'}: {restaurant.name}",
+                    f"Demo restaurant {'created' if created else 'ready'}: {restaurant.name}"
+                    + (
+                        f" (added {added['reservations']} reservations)"
+                        if added["reservations"]
+                        else ""
+                    ),
                     f"  Restaurant admin  http://salon.{base}:{port}/admin/",
                     f"    manager  {MANAGER_EMAIL} / {DEMO_PASSWORD}",
                     f"    cashier  {CASHIER_EMAIL} / {DEMO_PASSWORD}",

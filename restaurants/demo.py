@@ -1,0 +1,244 @@
+"""Demo data for a restaurant: hours, menu, customers and a book of reservations.
+
+Runs inside the restaurant's schema. Every step adds only what is missing, so the demo
+command can run again without duplicating anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from menu.models import Category, Dish, PreOrder
+from reservations import selectors, services
+from reservations.models import (
+    Customer,
+    OpeningPeriod,
+    Reservation,
+    ReservationSource,
+    ReservationStatus,
+    Table,
+)
+
+TABLES = [
+    # code, min, max, area
+    ("M01", 1, 2, "interior"),
+    ("M02", 1, 2, "interior"),
+    ("M03", 2, 4, "interior"),
+    ("M04", 2, 4, "interior"),
+    ("M05", 4, 6, "interior"),
+    ("T01", 2, 4, "terrace"),
+    ("T02", 2, 4, "terrace"),
+    ("T03", 6, 10, "terrace"),
+    ("V01", 4, 8, "vip"),
+    ("B01", 1, 2, "bar"),
+]
+
+MENU = {
+    "Entradas": [
+        ("Guacamole con totopos", "8.50"),
+        ("Ceviche de corvina", "12.00"),
+        ("Sopa de lima", "7.50"),
+        ("Tostadas de tinga", "9.00"),
+    ],
+    "Platos fuertes": [
+        ("Mole poblano", "18.50"),
+        ("Enchiladas suizas", "14.00"),
+        ("Chiles en nogada", "19.00"),
+        ("Risotto de hongos", "16.50"),
+    ],
+    "Carnes": [
+        ("Arrachera a la parrilla", "24.00"),
+        ("Cochinita pibil", "17.50"),
+        ("Costillas de cordero", "27.00"),
+        ("Filete al chipotle", "26.00"),
+    ],
+    "Mariscos": [
+        ("Pescado a la talla", "22.00"),
+        ("Camarones al mojo de ajo", "21.00"),
+        ("Pulpo a las brasas", "23.50"),
+        ("Arroz a la tumbada", "20.00"),
+    ],
+    "Postres": [
+        ("Flan de cajeta", "6.50"),
+        ("Churros con chocolate", "7.00"),
+        ("Pastel tres leches", "7.50"),
+        ("Helado de mamey", "6.00"),
+    ],
+    "Bebidas": [
+        ("Agua de jamaica", "3.50"),
+        ("Margarita clásica", "9.00"),
+        ("Café de olla", "3.00"),
+        ("Vino tinto (copa)", "8.00"),
+    ],
+}
+
+FIRST_NAMES = ["Lucía", "Mateo", "Valentina", "Santiago", "Camila", "Diego", "Sofía", "Andrés",
+               "Isabel", "Javier", "Daniela", "Tomás", "Mariana", "Emilio", "Paula", "Rodrigo"]  # fmt: skip
+LAST_NAMES = ["García", "Hernández", "López", "Martínez", "Ramírez", "Torres", "Flores", "Vargas",
+              "Castro", "Ortega", "Morales", "Navarro"]  # fmt: skip
+SOURCES = (
+    [ReservationSource.WEB] * 5
+    + [ReservationSource.PHONE] * 2
+    + [
+        ReservationSource.ADMIN,
+        ReservationSource.WHATSAPP,
+    ]
+)
+
+
+def seed_restaurant(*, today: dt.date | None = None, seed: int = 7) -> dict[str, int]:
+    """Fill the current restaurant with a realistic book; returns what it added."""
+    randomizer = random.Random(seed)
+    added = {
+        "tables": _seed_tables(),
+        "opening_periods": _seed_hours(),
+        "dishes": _seed_menu(),
+        "customers": _seed_customers(randomizer),
+    }
+    today = today or timezone.now().astimezone(selectors.restaurant_zone()).date()
+    added["reservations"] = _seed_book(randomizer, today)
+    return added
+
+
+def _seed_tables() -> int:
+    before = Table.objects.count()
+    for code, min_capacity, max_capacity, area in TABLES:
+        services.table_ensure(
+            code=code, min_capacity=min_capacity, max_capacity=max_capacity, area=area
+        )
+    return Table.objects.count() - before
+
+
+def _seed_hours() -> int:
+    policy = selectors.booking_policy_get()
+    if policy.periods.exists():
+        return 0
+    periods = []
+    for weekday in range(7):
+        if weekday == 0:  # closed on Mondays
+            continue
+        periods.append(
+            OpeningPeriod(
+                policy=policy, weekday=weekday, opens_at=dt.time(13), closes_at=dt.time(17)
+            )
+        )
+        closes = dt.time(1) if weekday in (4, 5) else dt.time(23, 30)  # late on Fri and Sat
+        periods.append(
+            OpeningPeriod(policy=policy, weekday=weekday, opens_at=dt.time(19), closes_at=closes)
+        )
+    OpeningPeriod.objects.bulk_create(periods)
+    selectors.booking_policy_forget()
+    return len(periods)
+
+
+def _seed_menu() -> int:
+    added = 0
+    for order, (category_name, dishes) in enumerate(MENU.items()):
+        category, _ = Category.objects.get_or_create(
+            name=category_name, defaults={"menu_order": order}
+        )
+        for name, price in dishes:
+            _, created = Dish.objects.get_or_create(
+                category=category, name=name, defaults={"price": Decimal(price), "stock": 40}
+            )
+            added += created
+    return added
+
+
+def _seed_customers(randomizer: random.Random, count: int = 40) -> int:
+    if Customer.objects.exists():
+        return 0
+    customers = []
+    for index in range(count):
+        first, last = randomizer.choice(FIRST_NAMES), randomizer.choice(LAST_NAMES)
+        customers.append(
+            Customer(
+                first_name=first,
+                last_name=last,
+                phone=f"+5255{20000000 + index * 7919:08d}",
+                email=f"{first.lower()}.{last.lower()}{index}@example.com".encode(
+                    "ascii", "ignore"
+                ).decode(),
+                city=randomizer.choice(["Ciudad de México", "Puebla", "Querétaro", "Toluca"]),
+                marketing_consent=randomizer.random() < 0.4,
+            )
+        )
+    Customer.objects.bulk_create(customers)
+    return count
+
+
+@transaction.atomic
+def _seed_book(randomizer: random.Random, today: dt.date) -> int:
+    """About 90 days of past service and 14 days ahead, on the real opening hours."""
+    if Reservation.objects.exists():
+        return 0
+    snapshot = selectors.booking_policy_snapshot()
+    zone = selectors.restaurant_zone()
+    tables = list(Table.objects.all())
+    customers = list(Customer.objects.all())
+    dishes = list(Dish.objects.all())
+    rows, pre_orders = [], []
+    for offset in range(-90, 15):
+        day = today + dt.timedelta(days=offset)
+        slots = selectors.service_slots(snapshot, day, zone)
+        if not slots:
+            continue
+        busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+        weekend = day.weekday() >= 4
+        for _ in range(randomizer.randint(8, 16) if weekend else randomizer.randint(4, 10)):
+            starts_at = randomizer.choice(slots)
+            ends_at = starts_at + snapshot.duration
+            party_size = randomizer.choice([2, 2, 2, 3, 4, 4, 5, 6, 8])
+            fitting = [t for t in tables if t.min_capacity <= party_size <= t.max_capacity]
+            free = [
+                t
+                for t in fitting
+                if all(not (s < ends_at and e > starts_at) for s, e in busy.get(t.pk, []))
+            ]
+            if not free:
+                continue
+            table = min(free, key=lambda t: t.max_capacity)
+            busy.setdefault(table.pk, []).append((starts_at, ends_at))
+            if offset < 0:
+                status = randomizer.choices(
+                    [
+                        ReservationStatus.FINISHED,
+                        ReservationStatus.CANCELLED,
+                        ReservationStatus.NO_SHOW,
+                    ],
+                    weights=[85, 10, 5],
+                )[0]
+            else:
+                status = randomizer.choices(
+                    [ReservationStatus.CONFIRMED, ReservationStatus.PENDING], weights=[85, 15]
+                )[0]
+            rows.append(
+                Reservation(
+                    customer=randomizer.choice(customers),
+                    table=table,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    party_size=party_size,
+                    status=status,
+                    source=randomizer.choice(SOURCES),
+                )
+            )
+    Reservation.objects.bulk_create(rows, batch_size=500)
+    for reservation in rows:
+        if randomizer.random() < 0.3:
+            for dish in randomizer.sample(dishes, randomizer.randint(1, 3)):
+                pre_orders.append(
+                    PreOrder(
+                        reservation=reservation,
+                        dish=dish,
+                        quantity=randomizer.randint(1, 2),
+                        unit_price=dish.price,
+                    )
+                )
+    PreOrder.objects.bulk_create(pre_orders, batch_size=500)
+    return len(rows)
