@@ -3,7 +3,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericTabularInline
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -95,6 +95,8 @@ class BookingPolicyAdmin(admin.ModelAdmin):
     ]
 
     def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         policy = selectors.booking_policy_get()
         return HttpResponseRedirect(
             reverse("admin:reservations_bookingpolicy_change", args=[policy.pk])
@@ -244,9 +246,13 @@ class PreOrderInline(admin.TabularInline):
     model = PreOrder
     form = PreOrderForm
     extra = 0
-    fields = ["dish", "quantity", "unit_price", "subtotal", "remarks"]
-    readonly_fields = ["unit_price", "subtotal"]
+    fields = ["dish", "quantity", "unit_price", "line_total", "remarks"]
+    readonly_fields = ["unit_price", "line_total"]
     autocomplete_fields = ["dish"]
+
+    @admin.display(description=_("subtotal"))
+    def line_total(self, pre_order):
+        return pre_order.subtotal if pre_order.pk else "—"
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields
@@ -360,8 +366,11 @@ class ReservationAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not PreOrder:
             return super().save_formset(request, form, formset, change)
+        # Pre-orders go through the menu service, which takes and gives back stock.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.deleted_forms:
             if inline_form.instance.pk:
+                formset.deleted_objects.append(inline_form.instance)
                 pre_order_remove(pre_order=inline_form.instance)
         for inline_form in formset.forms:
             if inline_form in formset.deleted_forms or not inline_form.has_changed():
@@ -371,11 +380,13 @@ class ReservationAdmin(admin.ModelAdmin):
                 # An edited line is given back and ordered again, so stock stays exact.
                 pre_order_remove(pre_order=PreOrder.objects.get(pk=inline_form.instance.pk))
             try:
-                pre_order_add(
-                    reservation=form.instance,
-                    dish=data["dish"],
-                    quantity=data["quantity"],
-                    remarks=data.get("remarks", ""),
+                formset.new_objects.append(
+                    pre_order_add(
+                        reservation=form.instance,
+                        dish=data["dish"],
+                        quantity=data["quantity"],
+                        remarks=data.get("remarks", ""),
+                    )
                 )
             except ValidationError as error:
                 raise _FormRefused(error) from None

@@ -21,9 +21,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "auth.add_user",
         "auth.change_user",
         "auth.view_group",
-        "authtoken.view_token",
-        "authtoken.add_token",
-        "authtoken.delete_token",
+        "authtoken.*",
     ),
     # Reads the book and the menu; never tables, settings, menu prices or users.
     CASHIER: (
