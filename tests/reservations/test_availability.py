@@ -334,3 +334,20 @@ def test_engine_never_offers_an_overlap_and_never_hides_a_free_table(
 
     assert offered == expected
     connection.set_schema_to_public()
+
+
+def test_moving_a_booking_keeps_its_table_when_free_and_refuses_a_taken_one(salon):
+    from reservations.services import reservation_update
+
+    first = book(salon["M02"], at(TOMORROW, 20), party_size=3)
+    book(salon["T01"], at(TOMORROW, 21), party_size=3)
+
+    moved = reservation_update(reservation=first, starts_at=at(TOMORROW, 21), party_size=3, now=NOW)
+    assert (moved.table.code, moved.starts_at) == ("M02", at(TOMORROW, 21))
+    with pytest.raises(ValidationError, match="La mesa T01 ya está reservada"):
+        reservation_update(
+            reservation=first, starts_at=at(TOMORROW, 21), party_size=3, table=salon["T01"], now=NOW
+        )
+    reservation_transition(reservation=first, to="seated")
+    with pytest.raises(ValidationError, match="ya no se puede modificar"):
+        reservation_update(reservation=first, starts_at=at(TOMORROW, 22), party_size=3, now=NOW)
