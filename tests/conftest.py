@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.utils import translation
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from reservations.selectors import booking_policy_forget
 from restaurants import services
@@ -154,6 +154,21 @@ def client_b(restaurant_b) -> Client:
 @pytest.fixture
 def platform_client(db) -> Client:
     return Client(HTTP_HOST="localhost")
+
+
+@pytest.fixture
+def cashier(restaurant_a) -> Client:
+    """A browser logged into Casa Azul's admin as a cashier."""
+    from restaurants.roles import CASHIER
+
+    with tenant_context(restaurant_a):
+        services.staff_user_ensure(email="caja@casa-azul.test", password=PASSWORD, role=CASHIER)
+    connection.set_schema_to_public()
+    client = Client(HTTP_HOST=host_of(restaurant_a))
+    client.post(
+        "/admin/login/?next=/admin/", {"username": "caja@casa-azul.test", "password": PASSWORD}
+    )
+    return client
 
 
 def database_url_of_test_database() -> str:

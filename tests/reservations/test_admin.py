@@ -13,8 +13,6 @@ from django_tenants.utils import tenant_context
 
 from menu.models import Dish
 from reservations.models import Customer, Reservation, StatusChange
-from restaurants.roles import CASHIER
-from restaurants.services import staff_user_ensure
 from tests.conftest import MANAGER_A, PASSWORD
 from tests.factories import CustomerFactory, DishFactory, TableFactory, open_every_day
 
@@ -278,18 +276,6 @@ def test_customer_phone_is_normalised_and_a_non_phone_is_refused(manager, floor,
     assert good.status_code == 302
     with tenant_context(restaurant_a):
         assert Customer.objects.get(email="mateo@example.com").phone == "+525512349876"
-
-
-@pytest.fixture
-def cashier(restaurant_a) -> Client:
-    with tenant_context(restaurant_a):
-        staff_user_ensure(email="caja@casa-azul.test", password=PASSWORD, role=CASHIER)
-    connection.set_schema_to_public()
-    client = Client(HTTP_HOST="casa-azul.localhost")
-    client.post(
-        "/admin/login/?next=/admin/", {"username": "caja@casa-azul.test", "password": PASSWORD}
-    )
-    return client
 
 
 def test_cashier_reads_reservations_and_menu_but_not_tables_settings_or_users(cashier, floor):

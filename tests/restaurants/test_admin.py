@@ -8,8 +8,7 @@ from django_tenants.utils import schema_context, tenant_context
 
 from reservations.models import Table
 from restaurants.models import Domain, Restaurant
-from restaurants.roles import CASHIER, MANAGER
-from restaurants.services import staff_user_ensure
+from restaurants.roles import MANAGER
 from tests.conftest import MANAGER_A, PASSWORD
 
 OPERATOR = "operador@comensal.test"
@@ -85,34 +84,20 @@ def test_restaurant_manager_cannot_use_the_platform_admin(db):
     assert response.status_code == 200  # no such user on the platform: the form again
 
 
-@pytest.fixture
-def cashier_client(restaurant_a) -> Client:
-    with tenant_context(restaurant_a):
-        staff_user_ensure(email="caja@casa-azul.test", password=PASSWORD, role=CASHIER)
-    connection.set_schema_to_public()
-    client = Client(HTTP_HOST="casa-azul.localhost")
-    client.post(
-        "/admin/login/?next=/admin/", {"username": "caja@casa-azul.test", "password": PASSWORD}
-    )
-    return client
-
-
-def test_cashier_cannot_see_or_change_tables_or_users(cashier_client, restaurant_a):
+def test_cashier_cannot_see_or_change_tables_or_users(cashier, restaurant_a):
     with tenant_context(restaurant_a):
         table = Table.objects.create(code="M01", max_capacity=2)
     connection.set_schema_to_public()
 
-    assert cashier_client.get("/admin/").status_code == 200
-    assert cashier_client.get("/admin/reservations/table/").status_code == 403
-    assert cashier_client.get("/admin/reservations/table/add/").status_code == 403
+    assert cashier.get("/admin/").status_code == 200
+    assert cashier.get("/admin/reservations/table/").status_code == 403
+    assert cashier.get("/admin/reservations/table/add/").status_code == 403
     assert (
-        cashier_client.post(
-            f"/admin/reservations/table/{table.pk}/change/", {"code": "M99"}
-        ).status_code
+        cashier.post(f"/admin/reservations/table/{table.pk}/change/", {"code": "M99"}).status_code
         == 403
     )
-    assert cashier_client.get("/admin/auth/user/").status_code == 403
-    api = cashier_client.post("/api/v1/tables/", {"code": "M77", "max_capacity": 2})
+    assert cashier.get("/admin/auth/user/").status_code == 403
+    api = cashier.post("/api/v1/tables/", {"code": "M77", "max_capacity": 2})
     assert api.status_code == 403
 
 
