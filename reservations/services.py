@@ -305,12 +305,9 @@ def _validate_booking(
                 % {"days": snapshot.max_days_ahead}
             }
         )
-    if (
-        snapshot.is_closed(local_day)
-        and selectors.service_day_of(snapshot, starts_at, zone) is None
-    ):
-        raise ValidationError({"starts_at": _("The restaurant is closed that day.")})
     if selectors.service_day_of(snapshot, starts_at, zone) is None:
+        if snapshot.is_closed(local_day):
+            raise ValidationError({"starts_at": _("The restaurant is closed that day.")})
         raise ValidationError(
             {
                 "starts_at": _(
