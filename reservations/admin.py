@@ -27,15 +27,6 @@ from reservations.models import (
 )
 
 
-def _report(model_admin, request, error: ValidationError, form=None) -> None:
-    """Show a service's refusal next to the fields, or as a message."""
-    if form is not None and hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-        return
-    model_admin.message_user(request, " ".join(error.messages), messages.ERROR)
-
-
 class StatusChangeInline(GenericTabularInline):
     """The audit history of one table or reservation, read-only."""
 

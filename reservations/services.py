@@ -76,6 +76,23 @@ def status_change_record(
     )
 
 
+def status_change_apply(
+    *, subject, to: str, by=None, actor_kind: str | None = None, reason: str = ""
+) -> None:
+    """Save a locked table, reservation or note in its new status and record the move."""
+    previous = subject.status
+    subject.status = to
+    subject.save(update_fields=["status", "updated_at"])
+    status_change_record(
+        subject=subject,
+        from_status=previous,
+        to_status=to,
+        by=by,
+        actor_kind=actor_kind,
+        reason=reason,
+    )
+
+
 # --- Tables -----------------------------------------------------------------------------
 
 
@@ -112,17 +129,7 @@ def table_set_status(*, table: Table, to: str, by=None, actor_kind=None, reason:
     locked = Table.objects.select_for_update().get(pk=table.pk)
     if locked.status == to:
         return locked
-    previous = locked.status
-    locked.status = to
-    locked.save(update_fields=["status", "updated_at"])
-    status_change_record(
-        subject=locked,
-        from_status=previous,
-        to_status=to,
-        by=by,
-        actor_kind=actor_kind,
-        reason=reason,
-    )
+    status_change_apply(subject=locked, to=to, by=by, actor_kind=actor_kind, reason=reason)
     return locked
 
 
@@ -540,17 +547,7 @@ def reservation_transition(
                 "to": ReservationStatus(to).label if to in ReservationStatus.values else to,
             }
         )
-    previous = locked.status
-    locked.status = to
-    locked.save(update_fields=["status", "updated_at"])
-    status_change_record(
-        subject=locked,
-        from_status=previous,
-        to_status=to,
-        by=by,
-        actor_kind=actor_kind,
-        reason=reason,
-    )
+    status_change_apply(subject=locked, to=to, by=by, actor_kind=actor_kind, reason=reason)
     if to == ReservationStatus.CANCELLED:
         from menu.services import pre_orders_release
 
