@@ -16,6 +16,7 @@ from var/; when they are set, those servers are used and nothing is embedded.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -176,6 +177,16 @@ def base_environment(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
+@contextlib.contextmanager
+def servers_environment():
+    """The child processes' environment, with embedded servers for the missing URLs."""
+    servers = EmbeddedServers()
+    try:
+        yield base_environment(servers.start())
+    finally:
+        servers.stop()
+
+
 def manage(env: dict[str, str], *arguments: str) -> None:
     subprocess.run([sys.executable, "manage.py", *arguments], cwd=ROOT, env=env, check=True)
 
@@ -303,9 +314,7 @@ def command_up(options) -> int:
 
 
 def command_test(options) -> int:
-    servers = EmbeddedServers()
-    try:
-        env = base_environment(servers.start())
+    with servers_environment() as env:
         run = secrets.token_hex(4)
         # Tests use their own cache namespace and queue on whatever Redis they are given.
         env["COMENSAL_CACHE_PREFIX"] = f"test-{run}"
@@ -314,8 +323,6 @@ def command_test(options) -> int:
         return subprocess.run(
             [sys.executable, "-m", "pytest", *options.args], cwd=ROOT, env=env
         ).returncode
-    finally:
-        servers.stop()
 
 
 def command_lint(options) -> int:
@@ -327,9 +334,7 @@ def command_lint(options) -> int:
 
 def command_bench(options) -> int:
     """Run every benchmark under bench/ against the same servers; each prints its figures."""
-    servers = EmbeddedServers()
-    try:
-        env = base_environment(servers.start())
+    with servers_environment() as env:
         env["DJANGO_DEBUG"] = "false"
         env.setdefault("DJANGO_SECURE", "false")
         env.setdefault("DJANGO_MANIFEST_STATIC", "false")
@@ -339,8 +344,6 @@ def command_bench(options) -> int:
             say(f"bench/{script.name}")
             failed |= subprocess.run([sys.executable, str(script)], cwd=ROOT, env=env).returncode
         return failed
-    finally:
-        servers.stop()
 
 
 def command_messages(options) -> int:
@@ -348,13 +351,9 @@ def command_messages(options) -> int:
     import polib
 
     if not options.compile_only:
-        servers = EmbeddedServers()
-        try:
-            env = base_environment(servers.start())
+        with servers_environment() as env:
             manage(env, "makemessages", "-l", "es", "-l", "en", "--no-obsolete",
                    "--ignore", ".venv/*", "--ignore", "var/*", "--ignore", "tests/*")  # fmt: skip
-        finally:
-            servers.stop()
     for catalog in sorted((ROOT / "locale").glob("*/LC_MESSAGES/django.po")):
         po = polib.pofile(str(catalog))
         po.save_as_mofile(str(catalog.with_suffix(".mo")))
@@ -363,14 +362,10 @@ def command_messages(options) -> int:
 
 
 def command_manage(options) -> int:
-    servers = EmbeddedServers()
-    try:
-        env = base_environment(servers.start())
+    with servers_environment() as env:
         return subprocess.run(
             [sys.executable, "manage.py", *options.args], cwd=ROOT, env=env
         ).returncode
-    finally:
-        servers.stop()
 
 
 def main() -> int:
