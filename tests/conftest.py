@@ -42,38 +42,27 @@ def django_db_setup(
             teardown_databases(databases, verbosity=0)
 
 
+# name, slug, plan, timezone, currency, language, manager. "carrera" is kept for tests whose
+# writes must be committed (threads, other processes).
+TEST_RESTAURANTS = [
+    ("Casa Azul", "casa-azul", "basic", "America/Mexico_City", "MXN", "es", MANAGER_A),
+    ("Bistro Verde", "bistro-verde", "premium", "Europe/Madrid", "EUR", "en", MANAGER_B),
+    ("Carrera", "carrera", "basic", "America/Mexico_City", "MXN", "es", "carla@carrera.test"),
+]
+
+
 def _create_test_restaurants():
-    services.restaurant_create(
-        name="Casa Azul",
-        slug="casa-azul",
-        plan="basic",
-        timezone="America/Mexico_City",
-        currency="MXN",
-        language="es",
-        manager_email=MANAGER_A,
-        manager_password=PASSWORD,
-    )
-    services.restaurant_create(
-        name="Bistro Verde",
-        slug="bistro-verde",
-        plan="premium",
-        timezone="Europe/Madrid",
-        currency="EUR",
-        language="en",
-        manager_email=MANAGER_B,
-        manager_password=PASSWORD,
-    )
-    # Tests whose writes must be committed (threads, other processes) use this one.
-    services.restaurant_create(
-        name="Carrera",
-        slug="carrera",
-        plan="basic",
-        timezone="America/Mexico_City",
-        currency="MXN",
-        language="es",
-        manager_email="carla@carrera.test",
-        manager_password=PASSWORD,
-    )
+    for name, slug, plan, zone, currency, language, manager in TEST_RESTAURANTS:
+        services.restaurant_create(
+            name=name,
+            slug=slug,
+            plan=plan,
+            timezone=zone,
+            currency=currency,
+            language=language,
+            manager_email=manager,
+            manager_password=PASSWORD,
+        )
     connection.set_schema_to_public()
 
 
@@ -83,8 +72,8 @@ def _public_schema_and_spanish():
     translation.activate("es")
     yield
     # A test's policy changes are rolled back; the cached copies must go too.
-    for schema in ("casa_azul", "bistro_verde", "carrera"):
-        with schema_context(schema):
+    for _name, slug, *_ in TEST_RESTAURANTS:
+        with schema_context(Restaurant.schema_name_for(slug)):
             booking_policy_forget()
     connection.set_schema_to_public()
     translation.deactivate()
