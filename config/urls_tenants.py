@@ -12,6 +12,7 @@ urlpatterns = [
     path("", restaurant_home, name="restaurant-home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("reservations.urls")),
+    path("api/v1/", include("billing.urls")),
     path("health", health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -25,6 +26,24 @@ from reservations.models import (
     Table,
     TablePriceBracket,
 )
+
+
+class FormRefused(Exception):
+    """A service refused what an admin form saved: shown as a message, nothing kept."""
+
+    def __init__(self, error: ValidationError):
+        self.error = error
+
+
+class ServiceRefusalMixin:
+    """Admin pages whose saves go through services: a refusal becomes a message."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except FormRefused as refused:
+            self.message_user(request, " ".join(refused.error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class StatusChangeInline(GenericTabularInline):
@@ -83,6 +102,7 @@ class BookingPolicyAdmin(admin.ModelAdmin):
             },
         ),
         (_("Automatic activation"), {"fields": ["seat_window_minutes", "finish_after_minutes"]}),
+        (_("Billing"), {"fields": ["tax_rate", "cashier_discount_limit"]}),
     ]
 
     def changelist_view(self, request, extra_context=None):
@@ -294,7 +314,7 @@ class ReservationForm(forms.ModelForm):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(admin.ModelAdmin):
+class ReservationAdmin(ServiceRefusalMixin, admin.ModelAdmin):
     form = ReservationForm
     list_display = [
         "reference",
@@ -304,6 +324,7 @@ class ReservationAdmin(admin.ModelAdmin):
         "table",
         "status",
         "source",
+        "consumption_note",
     ]
     list_filter = ["status", "source", "table__area", "starts_at"]
     search_fields = [
@@ -316,16 +337,63 @@ class ReservationAdmin(admin.ModelAdmin):
     ]
     date_hierarchy = "starts_at"
     autocomplete_fields = ["customer"]
-    list_select_related = ["customer", "table"]
-    readonly_fields = ["reference", "status", "ends_at", "source", "created_by", "created_at"]
+    list_select_related = ["customer", "table", "note"]
+    readonly_fields = [
+        "reference",
+        "status",
+        "ends_at",
+        "source",
+        "created_by",
+        "created_at",
+        "consumption_note",
+    ]
     inlines = [PreOrderInline, StatusChangeInline]
-    actions = ["confirm", "seat", "finish", "cancel", "no_show"]
+    actions = ["confirm", "seat", "finish", "cancel", "no_show", "issue_note"]
 
     def get_fields(self, request, obj=None):
         fields = ["customer", "starts_at", "party_size", "table", "special_requests"]
-        return (
-            ["reference", "status", *fields, "ends_at", "source", "created_by"] if obj else fields
-        )
+        if obj is None:
+            return fields
+        return [
+            "reference",
+            "status",
+            *fields,
+            "ends_at",
+            "source",
+            "created_by",
+            "consumption_note",
+        ]
+
+    @admin.display(description=_("consumption note"))
+    def consumption_note(self, reservation):
+        note = getattr(reservation, "note", None)
+        if note is None:
+            return "—"
+        url = reverse("admin:billing_consumptionnote_change", args=[note.pk])
+        return format_html('<a href="{}">{}</a> ({})', url, note.number, note.get_status_display())
+
+    def has_issue_note_permission(self, request):
+        return request.user.has_perm("billing.add_consumptionnote")
+
+    @admin.action(description=_("Issue consumption note"), permissions=["issue_note"])
+    def issue_note(self, request, queryset):
+        from billing.services import notes_issue
+
+        issued, refused = notes_issue(reservations=queryset, by=request.user)
+        for message in refused:
+            self.message_user(request, message, messages.ERROR)
+        if len(issued) == 1 and not refused:
+            self.message_user(request, _("Note %(number)s issued.") % {"number": issued[0].number})
+            return HttpResponseRedirect(
+                reverse("admin:billing_consumptionnote_change", args=[issued[0].pk])
+            )
+        if issued:
+            self.message_user(
+                request,
+                ngettext("%(count)d note issued.", "%(count)d notes issued.", len(issued))
+                % {"count": len(issued)},
+            )
+        return None
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -350,7 +418,7 @@ class ReservationAdmin(admin.ModelAdmin):
                     created_by=request.user,
                 )
         except ValidationError as error:
-            raise _FormRefused(error) from None
+            raise FormRefused(error) from None
         obj.pk, obj.reference, obj.table = saved.pk, saved.reference, saved.table
         obj._state.adding = False
 
@@ -380,15 +448,8 @@ class ReservationAdmin(admin.ModelAdmin):
                     )
                 )
             except ValidationError as error:
-                raise _FormRefused(error) from None
+                raise FormRefused(error) from None
         return None
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except _FormRefused as refused:
-            self.message_user(request, " ".join(refused.error.messages), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def _transition(self, request, queryset, to):
         moved, refused = services.reservations_transition(
@@ -422,11 +483,6 @@ class ReservationAdmin(admin.ModelAdmin):
     @admin.action(description=_("Mark as no-show"), permissions=["change"])
     def no_show(self, request, queryset):
         self._transition(request, queryset, ReservationStatus.NO_SHOW)
-
-
-class _FormRefused(Exception):
-    def __init__(self, error: ValidationError):
-        self.error = error
 
 
 @admin.register(StatusChange)

@@ -62,6 +62,25 @@ class BookingPolicy(models.Model):
             "Country code used for phone numbers written without +prefix (e.g. MX, ES, CO)."
         ),
     )
+    tax_rate = models.DecimalField(
+        _("tax rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("15.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Applied to the subtotal of every consumption note issued from now on."),
+    )
+    cashier_discount_limit = models.DecimalField(
+        _("cashier discount limit (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_(
+            "Cashiers may grant discounts up to this share of the subtotal; "
+            "larger ones need a manager."
+        ),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

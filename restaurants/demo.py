@@ -10,9 +10,12 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from billing import services as billing
+from billing.models import ConsumptionNote
 from menu.models import Category, Dish, PreOrder
 from reservations import selectors, services
 from reservations.models import (
@@ -23,6 +26,7 @@ from reservations.models import (
     ReservationStatus,
     Table,
 )
+from restaurants import roles
 
 TABLES = [
     # code, min, max, area
@@ -102,6 +106,7 @@ def seed_restaurant(*, today: dt.date | None = None, seed: int = 7) -> dict[str,
     }
     today = today or timezone.now().astimezone(selectors.restaurant_zone()).date()
     added["reservations"] = _seed_book(randomizer, today)
+    added["notes"] = _seed_notes(randomizer, today)
     return added
 
 
@@ -242,3 +247,55 @@ def _seed_book(randomizer: random.Random, today: dt.date) -> int:
                 )
     PreOrder.objects.bulk_create(pre_orders, batch_size=500)
     return len(rows)
+
+
+def _staff(role: str):
+    group = Group.objects.filter(name=role).first()
+    return group.user_set.order_by("pk").first() if group else None
+
+
+@transaction.atomic
+def _seed_notes(randomizer: random.Random, today: dt.date, days: int = 7) -> int:
+    """The last week's consumption notes, through the billing services: most paid (cash,
+    card, transfer, mixed), one voided and one left finalised on the last day."""
+    if ConsumptionNote.objects.exists():
+        return 0
+    cashier, manager = _staff(roles.CASHIER), _staff(roles.MANAGER)
+    dishes = list(Dish.objects.all())
+    zone = selectors.restaurant_zone()
+    start = dt.datetime.combine(today - dt.timedelta(days=days), dt.time(), tzinfo=zone)
+    end = dt.datetime.combine(today, dt.time(6), tzinfo=zone)
+    finished = list(
+        Reservation.objects.filter(
+            status=ReservationStatus.FINISHED, starts_at__gte=start, starts_at__lt=end
+        ).order_by("starts_at")
+    )
+    for index, reservation in enumerate(finished):
+        note = billing.note_issue(reservation=reservation, by=cashier)
+        for dish in randomizer.sample(dishes, randomizer.randint(1, 4)):
+            billing.note_line_add(note=note, dish=dish, quantity=randomizer.randint(1, 3))
+        note.refresh_from_db()
+        if randomizer.random() < 0.15:
+            billing.note_discount_set(
+                note=note,
+                amount=(note.subtotal * Decimal("0.10")).quantize(Decimal("0.01")),
+                reason="Cliente frecuente",
+                by=manager,
+            )
+        last = index == len(finished) - 1
+        if index == len(finished) - 2:
+            billing.note_void(note=note, reason="Capturada en la mesa equivocada", by=cashier)
+            continue
+        note = billing.note_finalise(note=note, by=cashier)
+        if last:
+            continue  # left to charge: the open note of the last service
+        method = randomizer.choice(["cash", "card", "card", "transfer", "mixed"])
+        if method == "cash":
+            payments = {"cash": (note.total / 10).to_integral_value(rounding="ROUND_CEILING") * 10}
+        elif method == "mixed":
+            card = (note.total / 2).quantize(Decimal("1"))
+            payments = {"card": card, "cash": note.total - card}
+        else:
+            payments = {method: note.total}
+        billing.note_charge(note=note, payments=payments, by=cashier)
+    return len(finished)

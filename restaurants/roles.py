@@ -23,13 +23,24 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "auth.view_group",
         "authtoken.*",
     ),
-    # Reads the book and the menu; never tables, settings, menu prices or users.
+    # Reads the book and the menu, and works the notes; never tables, settings, menu
+    # prices, users, or discounts above the manager's limit.
     CASHIER: (
         "reservations.view_reservation",
         "reservations.view_customer",
+        "reservations.view_statuschange",
         "menu.view_category",
         "menu.view_dish",
         "menu.view_preorder",
+        "billing.view_consumptionnote",
+        "billing.add_consumptionnote",
+        "billing.change_consumptionnote",
+        "billing.view_noteline",
+        "billing.add_noteline",
+        "billing.change_noteline",
+        "billing.delete_noteline",
+        "billing.view_payment",
+        "billing.view_cash_report",
     ),
 }
 

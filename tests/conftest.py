@@ -95,6 +95,10 @@ def restaurant_b(db) -> Restaurant:
 
 
 COMMITTED_TABLES = [
+    "billing_payment",
+    "billing_noteline",
+    "billing_consumptionnote",
+    "billing_notecounter",
     "menu_preorder",
     "reservations_statuschange",
     "reservations_reservation",

@@ -1,7 +1,6 @@
 """Bursts of simultaneous bookings on real connections: the database keeps the book whole."""
 
 import datetime as dt
-import threading
 import zoneinfo
 from decimal import Decimal
 
@@ -14,35 +13,11 @@ from menu.services import pre_order_add
 from reservations.models import Reservation
 from reservations.services import reservation_create
 from tests.factories import CustomerFactory, DishFactory, TableFactory, open_every_day
+from tests.threads import run_at_once
 
 MEXICO = zoneinfo.ZoneInfo("America/Mexico_City")
 NOW = dt.datetime(2030, 3, 4, 10, 0, tzinfo=MEXICO)
 EVENING = dt.datetime(2030, 3, 5, 20, 0, tzinfo=MEXICO)
-
-
-def run_at_once(restaurant, count: int, work) -> list:
-    """Run ``work(index)`` in ``count`` threads, each on its own connection, released together."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def worker(index: int):
-        connection.set_tenant(restaurant)
-        try:
-            barrier.wait()
-            results[index] = ("ok", work(index))
-        except ValidationError as error:
-            results[index] = ("refused", " ".join(error.messages))
-        except Exception as error:  # noqa: BLE001 - a crash must show up in the assertion
-            results[index] = ("crashed", repr(error))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 @pytest.fixture

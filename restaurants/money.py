@@ -1,0 +1,37 @@
+"""Amounts shown to people: in the restaurant's currency and the reader's language."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import format_currency
+from django.db import connection
+from django.utils import translation
+
+# In Spanish, money reads the way the country of its currency writes it: $1,252.33 in
+# Mexico, 1.252,33 € in Spain.
+SPANISH_LOCALES = {
+    "ARS": "es_AR",
+    "BOB": "es_BO",
+    "CLP": "es_CL",
+    "COP": "es_CO",
+    "CRC": "es_CR",
+    "DOP": "es_DO",
+    "EUR": "es_ES",
+    "GTQ": "es_GT",
+    "MXN": "es_MX",
+    "PEN": "es_PE",
+    "PYG": "es_PY",
+    "USD": "es_US",
+    "UYU": "es_UY",
+}
+
+
+def money(amount: Decimal | int | None, currency: str | None = None) -> str:
+    """``amount`` formatted in ``currency`` (the current restaurant's by default)."""
+    if amount is None:
+        return ""
+    currency = (currency or getattr(connection.tenant, "currency", "") or "USD").upper()
+    language = (translation.get_language() or "es")[:2]
+    locale = SPANISH_LOCALES.get(currency, "es") if language == "es" else language
+    return format_currency(Decimal(amount), currency, locale=locale)
