@@ -278,6 +278,8 @@ class ReservationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "table" not in self.fields:  # a read-only view (e.g. a cashier's)
+            return
         self.fields["table"].required = False
         self.fields["table"].help_text = _(
             "Leave empty to assign the best free table. Only tables free at that time are accepted."

@@ -140,7 +140,31 @@ def test_demo_creates_the_salon_with_manager_cashier_and_tables(db, settings, ca
     assert "gerente@salon.localhost / comensal-demo" in output
 
 
+def test_demo_has_paid_finalised_and_voided_notes_and_a_cash_report_that_adds_up(db, settings):
+    from billing.models import ConsumptionNote
+    from billing.selectors import cash_report
+
+    settings.DEBUG = True
+
+    call_command("demo")
+
+    with tenant_context(Restaurant.objects.get(slug="salon")):
+        statuses = set(ConsumptionNote.objects.values_list("status", flat=True))
+        assert {"paid", "finalised", "voided"} <= statuses
+        methods = set(ConsumptionNote.objects.values_list("payment_method", flat=True))
+        assert {"cash", "card", "mixed"} <= methods
+        last_day = ConsumptionNote.objects.latest("service_day").service_day
+        report = cash_report(day=last_day)
+        assert report.paid and report.voided and report.open_count == 1
+        assert report.total == sum(note.total for note in report.paid)
+        assert report.total == sum(line.total for line in report.by_method)
+        assert report.total == sum(line.total for line in report.tenders)
+        assert report.total == report.subtotal + report.tax - report.discount
+
+
 def test_demo_twice_changes_nothing(db, settings, capsys):
+    from billing.models import ConsumptionNote
+
     settings.DEBUG = True
     call_command("demo")
     salon = Restaurant.objects.get(slug="salon")
@@ -148,6 +172,7 @@ def test_demo_twice_changes_nothing(db, settings, capsys):
         before = list(User.objects.order_by("pk").values_list("username", "password"))
         tables_before = list(Table.objects.values_list("code", "reservation_price"))
         book_before = Reservation.objects.count()
+        notes_before = list(ConsumptionNote.objects.values_list("number", "status", "total"))
 
     call_command("demo")
 
@@ -156,6 +181,9 @@ def test_demo_twice_changes_nothing(db, settings, capsys):
         assert list(User.objects.order_by("pk").values_list("username", "password")) == before
         assert list(Table.objects.values_list("code", "reservation_price")) == tables_before
         assert Reservation.objects.count() == book_before
+        assert (
+            list(ConsumptionNote.objects.values_list("number", "status", "total")) == notes_before
+        )
     assert "Demo restaurant ready" in capsys.readouterr().out
 
 
