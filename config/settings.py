@@ -35,6 +35,10 @@ try:
     _db_conn_max_age = env.integer("DATABASE_CONN_MAX_AGE", 60)
     _log_level = env.string("LOG_LEVEL", "INFO").upper()
     _manifest_static = env.boolean("DJANGO_MANIFEST_STATIC", not DEBUG)
+    _public_rate_availability = env.integer("COMENSAL_RATE_AVAILABILITY_PER_MINUTE", 30)
+    _public_rate_booking = env.integer("COMENSAL_RATE_BOOKING_PER_MINUTE", 5)
+    # Proxies in front of the web processes whose X-Forwarded-For is trusted.
+    TRUSTED_PROXY_HOPS = env.integer("COMENSAL_TRUSTED_PROXY_HOPS", 1 if _behind_proxy else 0)
 except env.ConfigError as error:
     sys.exit(f"Configuration error: {error}")
 
@@ -222,6 +226,11 @@ REST_FRAMEWORK = {
 # Requests per 15 minutes for each plan (SPEC, Tenancy).
 PLAN_API_RATE_LIMITS = {"basic": 100, "premium": 500, "enterprise": 2000}
 PLAN_API_RATE_WINDOW_SECONDS = 15 * 60
+# Public booking pages: requests per minute and client IP, per restaurant.
+PUBLIC_RATE_LIMITS = {
+    "availability": _public_rate_availability,
+    "booking": _public_rate_booking,
+}
 
 # --- Logging ------------------------------------------------------------------------
 # One line per event, tagged with the restaurant's schema; personal data is never logged.

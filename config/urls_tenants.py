@@ -4,12 +4,17 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.health import health
-from restaurants.views import restaurant_home
+from reservations import views as public
 
 admin.site.site_header = admin.site.site_title = "Comensal"
 
 urlpatterns = [
-    path("", restaurant_home, name="restaurant-home"),
+    path("", public.booking_page, name="restaurant-home"),
+    path("availability/", public.booking_availability, name="booking-availability"),
+    path("booking/<str:token>/", public.booking_manage, name="booking-manage"),
+    path("widget/", public.booking_widget, name="booking-widget"),
+    path("widget/booking/<str:token>/", public.booking_widget_manage, name="booking-widget-manage"),
+    path("widget.js", public.widget_script, name="booking-widget-script"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("reservations.urls")),
     path("api/v1/", include("billing.urls")),

@@ -1,3 +1,4 @@
+import contextvars
 import json
 
 from django import forms
@@ -26,6 +27,9 @@ from reservations.models import (
     Table,
     TablePriceBracket,
 )
+
+# The request being rendered, for read-only fields that need its host (per thread/task).
+_current_request: contextvars.ContextVar = contextvars.ContextVar("admin_request")
 
 
 class FormRefused(Exception):
@@ -103,7 +107,40 @@ class BookingPolicyAdmin(admin.ModelAdmin):
         ),
         (_("Automatic activation"), {"fields": ["seat_window_minutes", "finish_after_minutes"]}),
         (_("Billing"), {"fields": ["tax_rate", "cashier_discount_limit"]}),
+        (
+            _("Online booking"),
+            {
+                "fields": [
+                    "address",
+                    "online_max_party_size",
+                    "cancel_cutoff_minutes",
+                    "embed_origins",
+                    "embed_snippet",
+                ]
+            },
+        ),
     ]
+    readonly_fields = ["embed_snippet"]
+
+    @admin.display(description=_("snippet for your website"))
+    def embed_snippet(self, policy):
+        request = _current_request.get()
+        url = request.build_absolute_uri(reverse("booking-widget-script"))
+        return format_html(
+            '<code>{}</code><br><span class="help">{}</span>',
+            f'<script src="{url}" async></script>',
+            _("Paste it where the booking form should appear; list your website above."),
+        )
+
+    def changeform_view(self, request, *args, **kwargs):
+        token = _current_request.set(request)
+        try:
+            response = super().changeform_view(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()  # while the request is still known
+            return response
+        finally:
+            _current_request.reset(token)
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_or_change_permission(request):

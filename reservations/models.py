@@ -81,6 +81,32 @@ class BookingPolicy(models.Model):
             "larger ones need a manager."
         ),
     )
+    address = models.CharField(
+        _("address"), max_length=200, blank=True, help_text=_("Shown on the public booking page.")
+    )
+    online_max_party_size = models.PositiveSmallIntegerField(
+        _("largest party online"),
+        default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Larger parties are asked to call the restaurant."),
+    )
+    cancel_cutoff_minutes = models.PositiveIntegerField(
+        _("online cancellation cut-off (minutes)"),
+        default=120,
+        validators=[MaxValueValidator(60 * 24 * 7)],
+        help_text=_("Customers may cancel or move their booking online until this long before it."),
+    )
+    embed_origins = models.TextField(
+        _("websites that may embed the booking form"),
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^(https?://[a-z0-9.-]+(:\d+)?\s*)*$",
+                _("One origin per line, like https://www.my-restaurant.com (no path)."),
+            )
+        ],
+        help_text=_("One origin per line, like https://www.my-restaurant.com."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -412,6 +438,10 @@ class Reservation(models.Model):
         default=ReservationSource.ADMIN,
     )
     special_requests = models.TextField(_("special requests"), blank=True)
+    # The online form's one-time key: the same submission twice is one booking.
+    submission_key = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

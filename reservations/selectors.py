@@ -308,3 +308,49 @@ def alternatives_for(
         if len(found) >= count:
             break
     return found
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: dt.date
+    state: str  # available, full, closed or outside (the booking window)
+    in_month: bool
+
+
+# How each reason a day has no times shows on the public calendar.
+CALENDAR_STATES = {
+    "": "available",
+    "reservations_off": "closed",
+    "closed": "closed",
+    "outside_window": "outside",
+    "no_table_fits": "full",
+    "fully_booked": "full",
+    "no_times_left": "full",
+}
+
+
+def booking_calendar(
+    *, month: dt.date, party_size: int, now: dt.datetime | None = None
+) -> list[list[CalendarDay]]:
+    """The weeks (Monday first) of ``month``, each day marked by what it has for the party."""
+    now = now or timezone.now()
+    snapshot = booking_policy_snapshot()
+    today = now.astimezone(restaurant_zone()).date()
+    last_bookable = today + dt.timedelta(days=snapshot.max_days_ahead)
+    first = month.replace(day=1)
+    start = first - dt.timedelta(days=first.weekday())
+    next_month = (first + dt.timedelta(days=32)).replace(day=1)
+    weeks: list[list[CalendarDay]] = []
+    day = start
+    while day < next_month:
+        week = []
+        for _weekday in range(7):
+            if day < today or day > last_bookable:
+                state = "outside"
+            else:
+                reason = availability_for_day(day=day, party_size=party_size, now=now).reason
+                state = CALENDAR_STATES.get(reason, "full")
+            week.append(CalendarDay(day=day, state=state, in_month=day.month == first.month))
+            day += dt.timedelta(days=1)
+        weeks.append(week)
+    return weeks

@@ -398,6 +398,7 @@ def reservation_create(
     area: str = "",
     special_requests: str = "",
     created_by=None,
+    submission_key: str | None = None,
     now: dt.datetime | None = None,
 ) -> Reservation:
     """Book a table for a party: the chosen one, or the best free one.
@@ -444,6 +445,7 @@ def reservation_create(
                     source=source,
                     special_requests=special_requests.strip(),
                     created_by=created_by,
+                    submission_key=submission_key,
                 )
                 status_change_record(
                     subject=reservation,
@@ -480,9 +482,12 @@ def reservation_update(
     table: Table | None = None,
     special_requests: str | None = None,
     by=None,
+    source: str = ReservationSource.ADMIN,
     now: dt.datetime | None = None,
 ) -> Reservation:
-    """Move a pending or confirmed reservation to another time, size or table."""
+    """Move a pending or confirmed reservation to another time, size or table.
+
+    ``source`` says who moves it: a customer's move keeps to the minimum notice."""
     now = now or timezone.now()
     locked = Reservation.objects.select_for_update().get(pk=reservation.pk)
     if locked.status not in (ReservationStatus.PENDING, ReservationStatus.CONFIRMED):
@@ -493,7 +498,7 @@ def reservation_update(
     snapshot = _validate_booking(
         starts_at=starts_at,
         party_size=party_size,
-        source=ReservationSource.ADMIN,
+        source=source,
         table=table,
         now=now,
     )

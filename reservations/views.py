@@ -1,0 +1,319 @@
+"""The restaurant's public pages: booking form, availability, manage link and widget."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from urllib.parse import urlsplit
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from menu.models import Dish
+from reservations import online, selectors
+from reservations.forms import AvailabilityForm, BookingForm, MoveForm, starts_at_of
+from reservations.models import ReservationStatus, Weekday
+from restaurants.ratelimit import rate_limited
+
+logger = logging.getLogger(__name__)
+
+
+def _too_many(request):
+    return render(
+        request,
+        "reservations/message.html",
+        {"title": _("Too many attempts"), "message": _("Please wait a minute and try again.")},
+        status=429,
+    )
+
+
+def _today():
+    return timezone.now().astimezone(selectors.restaurant_zone()).date()
+
+
+def _picked(data, policy) -> tuple[dt.date, int]:
+    """The day and party size asked for, or today and two people."""
+    picker = AvailabilityForm(data, max_party_size=policy.online_max_party_size)
+    day, party_size = _today(), min(2, policy.online_max_party_size)
+    if picker.is_bound:
+        picker.is_valid()
+        day = picker.cleaned_data.get("day") or day
+        party_size = picker.cleaned_data.get("party_size") or party_size
+    return day, party_size
+
+
+def _availability_context(*, day: dt.date, party_size: int, chosen: dt.time | None = None):
+    zone = selectors.restaurant_zone()
+    availability = selectors.availability_for_day(day=day, party_size=party_size)
+    prices = dict(
+        selectors.Table.objects.values_list("pk", "reservation_price")
+    )  # a handful of rows
+    times = [
+        {
+            "value": f"{slot.starts_at.astimezone(zone):%H:%M}",
+            "area": slot.best_table.area,
+            "table_price": prices.get(slot.best_table.id),
+            "checked": chosen is not None and slot.starts_at.astimezone(zone).time() == chosen,
+        }
+        for slot in availability.slots
+    ]
+    return {
+        "day": day,
+        "party_size": party_size,
+        "availability": availability,
+        "times": times,
+        "calendar": selectors.booking_calendar(month=day, party_size=party_size),
+        "previous_month": (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1),
+        "next_month": (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1),
+    }
+
+
+def _opening_hours(snapshot) -> list[tuple[str, str]]:
+    rows = []
+    for weekday in Weekday:
+        periods = snapshot.periods.get(weekday.value, ())
+        text = ", ".join(f"{opens:%H:%M}–{closes:%H:%M}" for opens, closes in periods)
+        rows.append((weekday.label, text or _("Closed")))
+    return rows
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    fields = {"starts_at": "time", "table": None, "dish": None, "quantity": None}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.message_dict.items():
+        target = fields.get(field, field)
+        form.add_error(target if target in form.fields else None, errors)
+
+
+def _booking(request, *, template: str, widget: bool):
+    policy = selectors.booking_policy_get()
+    dishes = list(
+        Dish.objects.filter(is_active=True, category__is_active=True, stock__gt=0)
+        .select_related("category")
+        .order_by("category__menu_order", "category__name", "name")
+    )
+    data = request.POST.copy() if request.method == "POST" else request.GET
+    alternative = data.get("alternative", "") if request.method == "POST" else ""
+    if alternative:  # "book this other time instead"
+        day_text, _sep, time_text = alternative.partition("T")
+        data["day"], data["time"] = day_text, time_text
+    if request.method == "GET" and "day" in data and rate_limited(request, "availability"):
+        return _too_many(request)
+    day, party_size = _picked(data if "day" in data else None, policy)
+    alternatives = []
+    if request.method == "POST":
+        if rate_limited(request, "booking"):
+            return _too_many(request)
+        form = BookingForm(data, dishes=dishes, max_party_size=policy.online_max_party_size)
+        if form.is_valid():
+            cleaned = form.cleaned_data
+            if cleaned["website"]:
+                logger.info("booking refused: honeypot filled")
+                form.add_error(None, _("We could not take this booking. Please call us."))
+            else:
+                try:
+                    reservation, _created = online.reservation_book_online(
+                        first_name=cleaned["first_name"],
+                        last_name=cleaned["last_name"],
+                        phone=cleaned["phone"],
+                        email=cleaned["email"],
+                        starts_at=cleaned["starts_at"],
+                        party_size=cleaned["party_size"],
+                        special_requests=cleaned["special_requests"],
+                        dishes=cleaned["dishes"],
+                        submission_key=cleaned["submission"],
+                    )
+                except ValidationError as error:
+                    _form_errors(form, error)
+                    alternatives = selectors.alternatives_for(
+                        starts_at=cleaned["starts_at"], party_size=cleaned["party_size"]
+                    )
+                else:
+                    url = reverse(
+                        "booking-widget-manage" if widget else "booking-manage",
+                        args=[online.manage_token_for(reservation)],
+                    )
+                    return redirect(f"{url}?new=1")
+    else:
+        form = BookingForm(
+            initial={"day": day, "party_size": party_size},
+            dishes=dishes,
+            max_party_size=policy.online_max_party_size,
+        )
+    chosen = (
+        form.cleaned_data.get("time") if form.is_bound and hasattr(form, "cleaned_data") else None
+    )
+    zone = selectors.restaurant_zone()
+    context = {
+        "restaurant": request.tenant,
+        "policy": policy,
+        "form": form,
+        "widget": widget,
+        "hours": _opening_hours(selectors.booking_policy_snapshot()),
+        "alternatives": [
+            {
+                "value": f"{slot.starts_at.astimezone(zone):%Y-%m-%dT%H:%M}",
+                "starts_at": slot.starts_at.astimezone(zone),
+            }
+            for slot in alternatives
+        ],
+        "availability_url": reverse("booking-availability"),
+        **_availability_context(day=day, party_size=party_size, chosen=chosen),
+    }
+    return render(request, template, context, status=200)
+
+
+@require_http_methods(["GET", "POST"])
+def booking_page(request):
+    """The restaurant's landing page with its booking form."""
+    return _booking(request, template="reservations/book.html", widget=False)
+
+
+def _embed_origins(policy) -> list[str]:
+    return [origin.strip() for origin in policy.embed_origins.split() if origin.strip()]
+
+
+def _frame_policy(response, policy):
+    ancestors = " ".join(["'self'", *_embed_origins(policy)])
+    response["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
+    return response
+
+
+@xframe_options_exempt
+@csrf_exempt  # a cross-site iframe gets no CSRF cookie; the Origin check below stands in
+@require_http_methods(["GET", "POST"])
+def booking_widget(request):
+    """The booking form to embed on the restaurant's own website (in an iframe)."""
+    policy = selectors.booking_policy_get()
+    if request.method == "POST" and not _same_origin(request):
+        response = render(
+            request,
+            "reservations/message.html",
+            {"title": _("Not allowed"), "message": _("Reload the page and try again.")},
+            status=403,
+        )
+    else:
+        response = _booking(request, template="reservations/widget.html", widget=True)
+    return _frame_policy(response, policy)
+
+
+def _same_origin(request) -> bool:
+    origin = request.META.get("HTTP_ORIGIN") or request.META.get("HTTP_REFERER", "")
+    return bool(origin) and urlsplit(origin).netloc == request.get_host()
+
+
+@require_GET
+def booking_availability(request):
+    """The calendar and free times of a day for a party: the fragment the page refreshes."""
+    if rate_limited(request, "availability"):
+        return _too_many(request)
+    policy = selectors.booking_policy_get()
+    day, party_size = _picked(request.GET, policy)
+    return render(
+        request,
+        "reservations/_availability.html",
+        {"policy": policy, **_availability_context(day=day, party_size=party_size)},
+    )
+
+
+def _manage(request, token: str, *, template: str, widget: bool):
+    try:
+        reservation = online.reservation_for_token(token)
+    except ValidationError as error:
+        return render(
+            request,
+            "reservations/message.html",
+            {"title": _("Booking link"), "message": " ".join(error.messages)},
+            status=404,
+        )
+    move_form = MoveForm(request.POST if request.POST.get("action") == "move" else None)
+    if request.method == "POST":
+        if rate_limited(request, "booking"):
+            return _too_many(request)
+        try:
+            if request.POST.get("action") == "cancel":
+                online.reservation_cancel_online(reservation=reservation)
+                messages.success(request, _("Your booking is cancelled."))
+                return redirect(request.path)
+            if move_form.is_valid():
+                starts_at = starts_at_of(
+                    move_form.cleaned_data["day"], move_form.cleaned_data["time"]
+                )
+                reservation = online.reservation_move_online(
+                    reservation=reservation, starts_at=starts_at
+                )
+                messages.success(request, _("Your booking has been moved."))
+                return redirect(request.path)
+        except ValidationError as error:
+            target = move_form if request.POST.get("action") == "move" else None
+            if target is not None:
+                _form_errors(target, error)
+            else:
+                messages.error(request, " ".join(error.messages))
+    zone = selectors.restaurant_zone()
+    pre_orders = list(reservation.pre_orders.select_related("dish"))
+    estimate = online.pre_order_estimate(
+        table_price=reservation.table.reservation_price,
+        items=[(item.dish.name, item.quantity, item.unit_price) for item in pre_orders],
+    )
+    day = reservation.starts_at.astimezone(zone).date()
+    if "day" in request.GET:
+        picked = MoveForm(request.GET)
+        picked.is_valid()
+        day = picked.cleaned_data.get("day") or day
+    changeable = reservation.status in (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
+    context = {
+        "restaurant": request.tenant,
+        "reservation": reservation,
+        "starts_at": reservation.starts_at.astimezone(zone),
+        "estimate": estimate,
+        "is_new": request.GET.get("new") == "1",
+        "changeable": changeable,
+        "move_form": move_form,
+        "widget": widget,
+        "availability_url": reverse("booking-availability"),
+        **(_availability_context(day=day, party_size=reservation.party_size) if changeable else {}),
+    }
+    response = render(request, template, context)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def booking_manage(request, token: str):
+    """The customer's own page for a booking, reached by the signed link: view, cancel, move."""
+    return _manage(request, token, template="reservations/manage.html", widget=False)
+
+
+@xframe_options_exempt
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def booking_widget_manage(request, token: str):
+    policy = selectors.booking_policy_get()
+    if request.method == "POST" and not _same_origin(request):
+        return _frame_policy(HttpResponse(status=403), policy)
+    return _frame_policy(
+        _manage(request, token, template="reservations/widget_manage.html", widget=True), policy
+    )
+
+
+@require_GET
+def widget_script(request):
+    """The loader a restaurant pastes in its website: it inserts the booking iframe."""
+    response = render(
+        request,
+        "reservations/widget.js",
+        {"widget_url": request.build_absolute_uri(reverse("booking-widget"))},
+        content_type="application/javascript; charset=utf-8",
+    )
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

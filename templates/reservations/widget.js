@@ -1,0 +1,17 @@
+{% autoescape off %}(function () {
+  "use strict";
+  var script = document.currentScript;
+  var frame = document.createElement("iframe");
+  var source = new URL("{{ widget_url|escapejs }}");
+  frame.src = source.href;
+  frame.title = "{{ request.tenant.name|escapejs }}";
+  frame.loading = "lazy";
+  frame.style.cssText = "width:100%;max-width:42rem;min-height:640px;border:0;display:block";
+  script.parentNode.insertBefore(frame, script.nextSibling);
+  window.addEventListener("message", function (event) {
+    if (event.origin === source.origin && event.data && event.data.comensalHeight) {
+      frame.style.height = event.data.comensalHeight + "px";
+    }
+  });
+})();
+{% endautoescape %}

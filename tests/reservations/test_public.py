@@ -1,0 +1,399 @@
+"""The public booking page, its manage link and the widget, through real HTTP requests."""
+
+import datetime as dt
+import re
+import zoneinfo
+from decimal import Decimal
+
+import pytest
+from django.core import signing
+from django.test import Client
+from django_tenants.utils import tenant_context
+
+from menu.models import Dish, PreOrder
+from reservations.models import Customer, Reservation, StatusChange, Table
+from reservations.online import manage_token_for
+from reservations.selectors import booking_policy_forget, booking_policy_get
+from reservations.services import reservation_create
+from tests.conftest import host_of
+from tests.factories import CustomerFactory, DishFactory, TableFactory, open_every_day
+
+MEXICO = zoneinfo.ZoneInfo("America/Mexico_City")
+
+
+@pytest.fixture(autouse=True)
+def generous_limits(settings):
+    settings.PUBLIC_RATE_LIMITS = {"availability": 1000, "booking": 1000}
+
+
+@pytest.fixture
+def day() -> dt.date:
+    return dt.datetime.now(MEXICO).date() + dt.timedelta(days=3)
+
+
+@pytest.fixture
+def floor(restaurant_a):
+    with tenant_context(restaurant_a):
+        policy = open_every_day("13:00", "23:30", max_days_ahead=365)
+        policy.address = "Av. Reforma 10, Ciudad de México"
+        policy.save()
+        booking_policy_forget()
+        table = TableFactory(code="M01", max_capacity=4)
+        Table.objects.filter(pk=table.pk).update(reservation_price=Decimal("8.00"))
+        mole = DishFactory(name="Mole poblano", price=Decimal("18.50"), stock=5)
+        yield {"table": table, "mole": mole}
+
+
+@pytest.fixture
+def web(restaurant_a) -> Client:
+    return Client(HTTP_HOST=host_of(restaurant_a))
+
+
+def booking(on, time="20:00", **changes):
+    data = {
+        "day": f"{on:%Y-%m-%d}",
+        "party_size": "2",
+        "time": time,
+        "first_name": "Lucía",
+        "last_name": "García",
+        "phone": "55 1234 5678",
+        "email": "lucia@example.com",
+        "special_requests": "ventana",
+        "website": "",
+        "submission": "a1b2c3d4e5f6",
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_landing_page_shows_the_restaurant_its_hours_and_free_times(web, floor, day):
+    page = web.get("/", {"day": f"{day:%Y-%m-%d}", "party_size": 2}).content.decode()
+
+    assert "Casa Azul" in page and "Av. Reforma 10" in page
+    assert "13:00–23:30" in page
+    assert 'value="20:00"' in page and 'value="21:30"' in page
+    assert 'value="22:00"' not in page  # a two-hour booking must end by closing
+    assert 'class="available' in page
+
+
+def test_a_customer_books_and_lands_on_the_manage_page(web, floor, day):
+    response = web.post("/", booking(day))
+
+    assert response.status_code == 302
+    assert re.fullmatch(r"/booking/[^/]+/\?new=1", response["Location"])
+    reservation = Reservation.objects.get()
+    assert (reservation.source, reservation.status, reservation.party_size) == (
+        "web",
+        "confirmed",
+        2,
+    )
+    assert reservation.starts_at == dt.datetime.combine(day, dt.time(20), tzinfo=MEXICO)
+    assert reservation.customer.phone == "+525512345678"
+    assert StatusChange.objects.get(object_label=reservation.reference).actor_kind == "customer"
+    page = web.get(response["Location"]).content.decode()
+    for text in [
+        "Tu mesa está reservada",
+        reservation.reference,
+        "20:00",
+        "Interior",
+        "Lucía García",
+    ]:
+        assert text in page, text
+
+
+def test_a_restaurant_that_confirms_by_hand_leaves_the_booking_pending(web, floor, day):
+    policy = booking_policy_get()
+    policy.auto_confirm = False
+    policy.save()
+    booking_policy_forget()
+
+    page = web.post("/", booking(day), follow=True).content.decode()
+
+    assert Reservation.objects.get().status == "pending"
+    assert "Hemos recibido tu solicitud" in page
+
+
+def test_a_pre_order_is_taken_with_the_booking_and_totalled_like_the_note(web, floor, day):
+    data = booking(day, **{f"dish_{floor['mole'].pk}": "2"})
+
+    page = web.post("/", data, follow=True).content.decode()
+
+    pre_order = PreOrder.objects.get()
+    assert (pre_order.dish, pre_order.quantity, pre_order.unit_price) == (
+        floor["mole"],
+        2,
+        Decimal("18.50"),
+    )
+    assert Dish.objects.get(pk=floor["mole"].pk).stock == 3
+    # 37.00 + table 8.00 = 45.00; tax 15 % = 6.75; total 51.75
+    for text in ["2 × Mole poblano", "$37.00", "$8.00", "$45.00", "$6.75", "$51.75"]:
+        assert text in page, text
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"first_name": ""}, "Este campo es requerido"),
+        ({"last_name": ""}, "Este campo es requerido"),
+        ({"phone": "no tengo"}, "no es un número de teléfono válido"),
+        ({"email": "lucia@"}, "Introduzca un correo electrónico válido"),
+        ({"party_size": "12"}, "un máximo de 8 personas"),
+        ({"day": "mañana"}, "Introduzca una fecha válida"),
+        ({"time": ""}, "Elige una hora."),
+        ({"time": "03:00"}, "fuera del horario de apertura"),
+        ({"day": "2020-01-01"}, "Esa hora ya ha pasado"),
+        ({"submission": "../../etc"}, "Vuelve a cargar la página"),
+    ],
+)
+def test_each_bad_field_gets_a_spanish_message_and_nothing_is_saved(
+    web, floor, day, changes, message
+):
+    response = web.post("/", booking(day, **changes))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Reservation.objects.exists()
+    assert not Customer.objects.exists()
+
+
+def test_a_party_above_the_online_limit_is_told_to_call(web, floor, day):
+    policy = booking_policy_get()
+    policy.online_max_party_size = 4
+    policy.save()
+    booking_policy_forget()
+
+    page = web.post("/", booking(day, party_size="5")).content.decode()
+
+    assert "un máximo de 4 personas" in page
+    assert not Reservation.objects.exists()
+
+
+def test_a_time_taken_meanwhile_offers_the_nearest_free_times_and_one_click_books_one(
+    web, floor, day
+):
+    reservation_create(
+        customer=CustomerFactory(),
+        starts_at=dt.datetime.combine(day, dt.time(20), tzinfo=MEXICO),
+        party_size=2,
+    )
+
+    response = web.post("/", booking(day))
+
+    page = response.content.decode()
+    assert "No hay ninguna mesa libre" in page
+    assert "Estas horas siguen libres" in page
+    alternatives = re.findall(r'name="alternative" value="([^"]+)"', page)
+    assert alternatives and f"{day:%Y-%m-%d}T22:00" not in alternatives
+    assert Reservation.objects.count() == 1
+
+    booked = web.post("/", {**booking(day), "alternative": alternatives[0]})
+
+    assert booked.status_code == 302
+    assert Reservation.objects.count() == 2
+    new = Reservation.objects.latest("pk")
+    assert f"{new.starts_at.astimezone(MEXICO):%Y-%m-%dT%H:%M}" == alternatives[0]
+
+
+def test_a_dish_that_ran_out_leaves_nothing_half_saved(web, floor, day):
+    Dish.objects.filter(pk=floor["mole"].pk).update(stock=1)
+
+    page = web.post("/", booking(day, **{f"dish_{floor['mole'].pk}": "2"})).content.decode()
+
+    assert "Solo quedan 1 de Mole poblano" in page or "Solo queda" in page
+    assert not Reservation.objects.exists() and not Customer.objects.exists()
+    assert Dish.objects.get(pk=floor["mole"].pk).stock == 1
+
+
+def test_the_same_form_sent_twice_makes_one_booking(web, floor, day):
+    first = web.post("/", booking(day))
+    second = web.post("/", booking(day))
+
+    assert Reservation.objects.count() == 1
+    assert first["Location"].split("?")[0] == second["Location"].split("?")[0]
+
+
+def test_a_filled_honeypot_saves_nothing(web, floor, day):
+    page = web.post("/", booking(day, website="http://spam.example")).content.decode()
+
+    assert "No pudimos registrar esta reserva" in page
+    assert not Reservation.objects.exists()
+
+
+def test_booking_submissions_are_limited_per_client_ip(web, floor, day, settings):
+    settings.PUBLIC_RATE_LIMITS = {"availability": 1000, "booking": 2}
+    web.defaults["REMOTE_ADDR"] = "203.0.113.9"
+
+    answers = [
+        web.post("/", booking(day, submission=f"s{index}", time=f"{13 + 3 * index}:00")).status_code
+        for index in range(3)
+    ]
+
+    assert answers == [302, 302, 429]
+    assert Reservation.objects.count() == 2
+    other = Client(HTTP_HOST=web.defaults["HTTP_HOST"], REMOTE_ADDR="203.0.113.10")
+    assert other.get("/").status_code == 200
+
+
+def test_availability_is_limited_per_client_ip(web, floor, day, settings):
+    settings.PUBLIC_RATE_LIMITS = {"availability": 3, "booking": 5}
+    web.defaults["REMOTE_ADDR"] = "203.0.113.11"
+    query = {"day": f"{day:%Y-%m-%d}", "party_size": 2}
+
+    answers = [web.get("/availability/", query).status_code for _ in range(4)]
+
+    assert answers == [200, 200, 200, 429]
+    assert "Espera un minuto" in web.get("/availability/", query).content.decode()
+
+
+def test_the_availability_fragment_says_why_a_day_has_no_times(web, floor, day):
+    from reservations.models import ClosedDate
+
+    ClosedDate.objects.create(policy=booking_policy_get(), date=day, reason="Inventario")
+    booking_policy_forget()
+
+    page = web.get("/availability/", {"day": f"{day:%Y-%m-%d}", "party_size": 2}).content.decode()
+
+    assert "El restaurante cierra ese día." in page
+    assert 'name="time"' not in page
+
+
+def manage_url(reservation) -> str:
+    return f"/booking/{manage_token_for(reservation)}/"
+
+
+def booked(day, hour=20, minute=0):
+    return reservation_create(
+        customer=CustomerFactory(),
+        starts_at=dt.datetime.combine(day, dt.time(hour, minute), tzinfo=MEXICO),
+        party_size=2,
+        source="web",
+    )
+
+
+def test_the_manage_link_cancels_and_the_history_says_the_customer(web, floor, day):
+    reservation = booked(day)
+
+    page = web.post(manage_url(reservation), {"action": "cancel"}, follow=True).content.decode()
+
+    reservation.refresh_from_db()
+    assert reservation.status == "cancelled"
+    assert "Tu reserva está cancelada." in page
+    last = StatusChange.objects.filter(object_label=reservation.reference).first()
+    assert (last.to_status, last.actor_kind) == ("cancelled", "customer")
+
+
+def test_the_manage_link_moves_the_booking_to_a_free_time(web, floor, day):
+    reservation = booked(day)
+
+    response = web.post(
+        manage_url(reservation), {"action": "move", "day": f"{day:%Y-%m-%d}", "time": "14:30"}
+    )
+
+    assert response.status_code == 302
+    reservation.refresh_from_db()
+    assert reservation.starts_at == dt.datetime.combine(day, dt.time(14, 30), tzinfo=MEXICO)
+    last = StatusChange.objects.filter(object_label=reservation.reference).first()
+    assert last.actor_kind == "customer" and "14:30" in last.reason
+
+
+def test_moving_to_a_taken_time_is_refused_with_a_message(web, floor, day):
+    reservation = booked(day)
+    booked(day, 15)
+
+    page = web.post(
+        manage_url(reservation), {"action": "move", "day": f"{day:%Y-%m-%d}", "time": "15:00"}
+    ).content.decode()
+
+    assert "No hay ninguna mesa libre" in page or "ya está reservada" in page
+    reservation.refresh_from_db()
+    assert reservation.starts_at.astimezone(MEXICO).hour == 20
+
+
+def test_online_changes_close_at_the_restaurants_cut_off(web, floor):
+    soon = dt.datetime.now(MEXICO) + dt.timedelta(minutes=90)
+    soon = soon.replace(minute=0 if soon.minute < 30 else 30, second=0, microsecond=0)
+    soon += dt.timedelta(minutes=30)
+    open_every_day("00:00", "23:59", max_days_ahead=365)
+    reservation = reservation_create(customer=CustomerFactory(), starts_at=soon, party_size=2)
+
+    page = web.post(manage_url(reservation), {"action": "cancel"}, follow=True).content.decode()
+
+    assert "cierran 120 minutos antes" in page
+    reservation.refresh_from_db()
+    assert reservation.status == "confirmed"
+
+
+def test_a_tampered_expired_or_foreign_manage_link_is_refused(web, floor, day, restaurant_b):
+    reservation = booked(day)
+    token = manage_token_for(reservation)
+
+    tampered = web.get(f"/booking/{token[:-2]}xx/")
+    assert tampered.status_code == 404
+    assert "no es válido" in tampered.content.decode()
+
+    expired_token = signing.dumps(
+        {"r": reservation.reference, "e": 1_000_000}, salt="comensal.manage:casa_azul"
+    )
+    expired = web.get(f"/booking/{expired_token}/")
+    assert expired.status_code == 404 and "ha caducado" in expired.content.decode()
+
+    foreign = Client(HTTP_HOST=host_of(restaurant_b)).get(f"/booking/{token}/")
+    assert foreign.status_code == 404
+    assert reservation.reference not in foreign.content.decode()
+
+
+def test_the_page_speaks_english_when_the_customer_switches(web, floor, day):
+    web.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    page = web.post("/", booking(day, phone="nope")).content.decode()
+
+    assert "Book a table" in page
+    assert "is not a valid phone number" in page
+
+
+def test_the_widget_may_be_framed_only_by_the_listed_sites(web, floor, day):
+    policy = booking_policy_get()
+    policy.embed_origins = "https://www.casa-azul.mx"
+    policy.save()
+    booking_policy_forget()
+
+    page = web.get("/widget/")
+
+    assert page.status_code == 200
+    assert page["Content-Security-Policy"] == "frame-ancestors 'self' https://www.casa-azul.mx"
+    assert "X-Frame-Options" not in page
+    foreign = web.post("/widget/", booking(day), HTTP_ORIGIN="https://evil.example")
+    assert foreign.status_code == 403 and not Reservation.objects.exists()
+    own = web.post("/widget/", booking(day), HTTP_ORIGIN="http://casa-azul.localhost")
+    assert own.status_code == 302 and own["Location"].startswith("/widget/booking/")
+    assert Reservation.objects.count() == 1
+    script = web.get("/widget.js")
+    assert script["Content-Type"].startswith("application/javascript")
+    loader = script.content.decode().encode().decode("unicode_escape")
+    assert "http://casa-azul.localhost/widget/" in loader
+
+
+def test_the_main_page_is_never_framed(web, floor):
+    assert web.get("/")["X-Frame-Options"] == "DENY"
+
+
+def test_another_restaurants_page_shows_only_its_own_book(floor, restaurant_b, day):
+    with tenant_context(restaurant_b):
+        open_every_day("13:00", "23:30", max_days_ahead=365)
+    page = Client(HTTP_HOST=host_of(restaurant_b)).get("/").content.decode()
+
+    assert "Bistro Verde" in page and "Casa Azul" not in page
+    assert "Mole poblano" not in page
+
+
+def test_the_manager_copies_the_widget_snippet_from_the_settings_page(floor, restaurant_a):
+    from tests.conftest import MANAGER_A, PASSWORD
+
+    manager = Client(HTTP_HOST=host_of(restaurant_a))
+    manager.post("/admin/login/?next=/admin/", {"username": MANAGER_A, "password": PASSWORD})
+
+    page = manager.get(f"/admin/reservations/bookingpolicy/{booking_policy_get().pk}/change/")
+
+    assert "&lt;script src=&quot;http://casa-azul.localhost/widget.js&quot; async&gt;" in (
+        page.content.decode()
+    )
