@@ -24,7 +24,9 @@ def starts_at_of(day: dt.date, time: dt.time) -> dt.datetime:
 class AvailabilityForm(forms.Form):
     """Day and party size: what the times and the calendar depend on."""
 
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label=_("Day"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     party_size = forms.TypedChoiceField(label=_("People"), coerce=int)
 
     def __init__(self, *args, max_party_size: int, **kwargs):
@@ -109,7 +111,9 @@ class BookingForm(AvailabilityForm):
 
 
 class MoveForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label=_("Day"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     time = forms.TimeField(
         label=_("Time"),
         error_messages={"required": _("Choose a time."), "invalid": _("Choose a time.")},

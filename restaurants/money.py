@@ -27,11 +27,18 @@ SPANISH_LOCALES = {
 }
 
 
+def _currency(currency: str | None) -> str:
+    return (currency or getattr(connection.tenant, "currency", "") or "USD").upper()
+
+
+def money_locale(currency: str | None = None) -> str:
+    """The locale money is written in, e.g. ``es_MX`` (also given to the browser's Intl)."""
+    language = (translation.get_language() or "es")[:2]
+    return SPANISH_LOCALES.get(_currency(currency), "es") if language == "es" else language
+
+
 def money(amount: Decimal | int | None, currency: str | None = None) -> str:
     """``amount`` formatted in ``currency`` (the current restaurant's by default)."""
     if amount is None:
         return ""
-    currency = (currency or getattr(connection.tenant, "currency", "") or "USD").upper()
-    language = (translation.get_language() or "es")[:2]
-    locale = SPANISH_LOCALES.get(currency, "es") if language == "es" else language
-    return format_currency(Decimal(amount), currency, locale=locale)
+    return format_currency(Decimal(amount), _currency(currency), locale=money_locale(currency))

@@ -39,7 +39,7 @@
     // The pre-order total as the consumption note will compute it: cents, tax half up.
     const cents = (text) => Math.round(Number(text || 0) * 100);
     const estimateBox = form.querySelector("#estimate");
-    const money = new Intl.NumberFormat(document.documentElement.lang, {
+    const money = new Intl.NumberFormat(form.dataset.locale || document.documentElement.lang, {
       style: "currency", currency: form.dataset.currency || "USD",
     });
     function estimate() {
