@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from billing import selectors, services
 from billing.models import ConsumptionNote, NoteLine, NoteStatus, Payment
 from reservations.admin import FormRefused, ServiceRefusalMixin, StatusChangeInline
+from restaurants.forms import service_errors_to_form
 from restaurants.money import money
 
 
@@ -343,14 +344,6 @@ class ConsumptionNoteAdmin(ServiceRefusalMixin, admin.ModelAdmin):
         return TemplateResponse(request, f"admin/billing/consumptionnote/{template}", context)
 
     @staticmethod
-    def _form_errors(form, error: ValidationError):
-        if hasattr(error, "error_dict"):
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
-
-    @staticmethod
     def _note_or_404(note_id):
         return get_object_or_404(
             ConsumptionNote.objects.select_related("reservation__table", "reservation__customer"),
@@ -382,7 +375,7 @@ class ConsumptionNoteAdmin(ServiceRefusalMixin, admin.ModelAdmin):
                     by=request.user,
                 )
             except ValidationError as error:
-                self._form_errors(form, error)
+                service_errors_to_form(form, error)
             else:
                 message = _("Note %(number)s paid: %(total)s.") % {
                     "number": paid.number,
@@ -411,7 +404,7 @@ class ConsumptionNoteAdmin(ServiceRefusalMixin, admin.ModelAdmin):
             try:
                 services.note_void(note=note, reason=form.cleaned_data["reason"], by=request.user)
             except ValidationError as error:
-                self._form_errors(form, error)
+                service_errors_to_form(form, error)
             else:
                 self.message_user(request, _("Note %(number)s voided.") % {"number": note.number})
                 return HttpResponseRedirect(self._note_url(note))

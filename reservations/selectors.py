@@ -6,6 +6,7 @@ import datetime as dt
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import connection
@@ -148,6 +149,7 @@ class FreeTable:
     code: str
     max_capacity: int
     area: str
+    reservation_price: Decimal
 
 
 @dataclass
@@ -188,7 +190,7 @@ def _book(party_size: int, window_start, window_end, *, exclude_reservation=None
         FreeTable(*row)
         for row in Table.objects.fitting(party_size)
         .order_by("max_capacity", "code")
-        .values_list("id", "code", "max_capacity", "area")
+        .values_list("id", "code", "max_capacity", "area", "reservation_price")
     ]
     booked: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
     if tables:

@@ -21,9 +21,12 @@ from menu.models import Dish
 from reservations import online, selectors
 from reservations.forms import AvailabilityForm, BookingForm, MoveForm, starts_at_of
 from reservations.models import ReservationStatus, Weekday
+from restaurants.forms import service_errors_to_form
 from restaurants.ratelimit import rate_limited
 
 logger = logging.getLogger(__name__)
+# Where the booking services' errors show on the public forms (None: above the form).
+SERVICE_FIELDS = {"starts_at": "time", "table": None, "dish": None, "quantity": None}
 
 
 def _too_many(request):
@@ -53,14 +56,11 @@ def _picked(data, policy) -> tuple[dt.date, int]:
 def _availability_context(*, day: dt.date, party_size: int, chosen: dt.time | None = None):
     zone = selectors.restaurant_zone()
     availability = selectors.availability_for_day(day=day, party_size=party_size)
-    prices = dict(
-        selectors.Table.objects.values_list("pk", "reservation_price")
-    )  # a handful of rows
     times = [
         {
             "value": f"{slot.starts_at.astimezone(zone):%H:%M}",
             "area": slot.best_table.area,
-            "table_price": prices.get(slot.best_table.id),
+            "table_price": slot.best_table.reservation_price,
             "checked": chosen is not None and slot.starts_at.astimezone(zone).time() == chosen,
         }
         for slot in availability.slots
@@ -83,16 +83,6 @@ def _opening_hours(snapshot) -> list[tuple[str, str]]:
         text = ", ".join(f"{opens:%H:%M}–{closes:%H:%M}" for opens, closes in periods)
         rows.append((weekday.label, text or _("Closed")))
     return rows
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    fields = {"starts_at": "time", "table": None, "dish": None, "quantity": None}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.message_dict.items():
-        target = fields.get(field, field)
-        form.add_error(target if target in form.fields else None, errors)
 
 
 def _booking(request, *, template: str, widget: bool):
@@ -134,7 +124,7 @@ def _booking(request, *, template: str, widget: bool):
                         submission_key=cleaned["submission"],
                     )
                 except ValidationError as error:
-                    _form_errors(form, error)
+                    service_errors_to_form(form, error, fields=SERVICE_FIELDS)
                     alternatives = selectors.alternatives_for(
                         starts_at=cleaned["starts_at"], party_size=cleaned["party_size"]
                     )
@@ -170,7 +160,7 @@ def _booking(request, *, template: str, widget: bool):
         "availability_url": reverse("booking-availability"),
         **_availability_context(day=day, party_size=party_size, chosen=chosen),
     }
-    return render(request, template, context, status=200)
+    return render(request, template, context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -257,7 +247,7 @@ def _manage(request, token: str, *, template: str, widget: bool):
         except ValidationError as error:
             target = move_form if request.POST.get("action") == "move" else None
             if target is not None:
-                _form_errors(target, error)
+                service_errors_to_form(target, error, fields=SERVICE_FIELDS)
             else:
                 messages.error(request, " ".join(error.messages))
     zone = selectors.restaurant_zone()
@@ -284,8 +274,7 @@ def _manage(request, token: str, *, template: str, widget: bool):
         "availability_url": reverse("booking-availability"),
         **(_availability_context(day=day, party_size=reservation.party_size) if changeable else {}),
     }
-    response = render(request, template, context)
-    return response
+    return render(request, template, context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -6,6 +6,19 @@ from restaurants import services
 from restaurants.models import Restaurant
 
 
+def service_errors_to_form(
+    form: forms.Form, error: ValidationError, *, fields: dict[str, str | None] | None = None
+) -> None:
+    """Show a service's ValidationError on a form: each field's errors next to that field
+    (renamed through ``fields``), the rest above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.message_dict.items():
+        target = (fields or {}).get(field, field)
+        form.add_error(target if target in form.fields else None, errors)
+
+
 class RestaurantCreationForm(forms.ModelForm):
     """The operator's form to open a new restaurant with its first manager."""
 
