@@ -74,9 +74,10 @@ class BookingForm(AvailabilityForm):
                 required=False,
                 min_value=0,
                 max_value=MAX_DISH_QUANTITY,
-                initial=0,
-                widget=forms.NumberInput(
-                    attrs={"data-price": str(dish.price), "inputmode": "numeric"}
+                # Text with a numeric keypad: Chromium scrolls the page when a number input
+                # loses focus, so the tap on "Book" right after typing missed the button.
+                widget=forms.TextInput(
+                    attrs={"inputmode": "numeric", "pattern": "[0-9]*", "maxlength": 2}
                 ),
             )
 

@@ -58,7 +58,6 @@
       estimateBox.textContent = `${estimateBox.dataset.label || ""} ${money.format((subtotal + tax) / 100)}`.trim();
     }
     form.addEventListener("input", estimate);
-    form.addEventListener("change", estimate);
     estimate();
   }
 

@@ -1,0 +1,78 @@
+"""The demo restaurant's public page, as a visitor finds it after `dev.py up`: booked end to
+end in Spanish and, through the language switch, in English."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
+from django_tenants.utils import tenant_context
+
+from menu.models import PreOrder
+from reservations.models import Reservation
+from restaurants.models import Restaurant
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="package")
+def salon(django_db_setup, django_db_blocker):
+    """`manage.py demo`, committed so the web server sees it; dropped with its schema after."""
+    with django_db_blocker.unblock():
+        with override_settings(DEBUG=True):
+            call_command("demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        connection.set_schema_to_public()
+        restaurant = Restaurant.objects.get(slug="salon")
+        yield restaurant
+        connection.set_schema_to_public()
+        restaurant.delete(force_drop=True)
+
+
+@pytest.mark.parametrize(
+    ("language", "texts"),
+    [
+        ("es", {"first": "Nombre", "last": "Apellidos", "phone": "Teléfono (WhatsApp)",
+                "email": "Correo electrónico", "pre_order": "Pedir platos por adelantado",
+                "book": "Reservar", "booked": "Tu mesa está reservada"}),
+        ("en", {"first": "First name", "last": "Last name", "phone": "Phone (WhatsApp)",
+                "email": "Email", "pre_order": "Pre-order dishes",
+                "book": "Book", "booked": "Your table is booked"}),
+    ],
+)  # fmt: skip
+def test_the_demo_page_books_a_table_with_a_pre_order(
+    chromium, web_server, salon, shots, language, texts
+):
+    page = chromium.new_context(viewport=PHONE, locale="es-MX").new_page()
+    page.goto(f"http://salon.localhost:{web_server}/")
+    assert page.locator("h1").inner_text() == "Le Salon de Lumière"
+    if language == "en":
+        page.select_option("#language-select", "en")
+        page.get_by_role("button", name="Cambiar").click()
+        page.wait_for_selector("text=Book a table")
+    shots(page, f"{language}-1-landing")
+
+    # A day the calendar shows with room; the times under it follow (refreshed by script).
+    day = page.locator("td.available:not(.chosen) a").first
+    chosen = day.get_attribute("data-day")
+    day.click()
+    page.wait_for_selector(f"#availability[data-day='{chosen}']")
+    page.locator("label.time").first.click()
+    page.get_by_label(texts["first"], exact=True).fill("Marie")
+    page.get_by_label(texts["last"]).fill("Dupont")
+    page.get_by_label(texts["phone"]).fill("55 9876 5432")
+    page.get_by_label(texts["email"]).fill("marie@example.com")
+    page.get_by_text(texts["pre_order"]).click()
+    page.locator(".pre-order input").first.fill("2")
+    estimate = page.locator("#estimate").inner_text()
+    shots(page, f"{language}-2-filled")
+    page.get_by_role("button", name=texts["book"], exact=True).click()
+    page.wait_for_selector("#reference")
+    shots(page, f"{language}-3-confirmed")
+
+    assert page.get_by_text(texts["booked"]).is_visible()
+    # The total promised while filling the form is the one the confirmation states.
+    assert page.locator("#pre-order-total").inner_text() in estimate
+    with tenant_context(salon):
+        reservation = Reservation.objects.get(reference=page.locator("#reference").inner_text())
+        assert reservation.source == "web"
+        assert reservation.customer.email == "marie@example.com"
+        assert PreOrder.objects.get(reservation=reservation).quantity == 2
