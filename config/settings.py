@@ -137,9 +137,11 @@ CACHES = {
     }
 }
 
+# Pub/sub: an event is published once and each web process fans it out to its own sockets;
+# a screen that was away resyncs from ``initial_state`` on reconnect.
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{CACHE_KEY_PREFIX}:channels"},
     }
 }

@@ -438,6 +438,7 @@ class Reservation(models.Model):
         default=ReservationSource.ADMIN,
     )
     special_requests = models.TextField(_("special requests"), blank=True)
+    seated_at = models.DateTimeField(_("seated at"), null=True, blank=True, editable=False)
     # The online form's one-time key: the same submission twice is one booking.
     submission_key = models.CharField(
         max_length=64, null=True, blank=True, unique=True, editable=False

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications import live
 from reservations import selectors
 from reservations.models import (
     RESERVATION_TRANSITIONS,
@@ -120,6 +121,7 @@ def table_save(*, table: Table, by=None) -> Table:
         status_change_record(
             subject=table, from_status=previous_status, to_status=table.status, by=by
         )
+    live.table_changed(table)
     return table
 
 
@@ -130,6 +132,7 @@ def table_set_status(*, table: Table, to: str, by=None, actor_kind=None, reason:
     if locked.status == to:
         return locked
     status_change_apply(subject=locked, to=to, by=by, actor_kind=actor_kind, reason=reason)
+    live.table_changed(locked)
     return locked
 
 
@@ -462,6 +465,7 @@ def reservation_create(
                 raise _taken_error(table) from None
             tried.add(candidate.pk)
             continue
+        live.reservation_changed(reservation, created=True)
         logger.info(
             "reservation created id=%s table=%s party=%s source=%s",
             reservation.pk,
@@ -526,6 +530,7 @@ def reservation_update(
         if _is_overlap(error):
             raise _taken_error(table) from None
         raise
+    live.reservation_changed(locked)
     return locked
 
 
@@ -558,6 +563,8 @@ def reservation_transition(
 
         pre_orders_release(reservation=locked)
     if to == ReservationStatus.SEATED:
+        locked.seated_at = timezone.now()
+        locked.save(update_fields=["seated_at"])
         table_set_status(
             table=locked.table,
             to=TableStatus.OCCUPIED,
@@ -579,6 +586,7 @@ def reservation_transition(
                 actor_kind=actor_kind,
                 reason=locked.reference,
             )
+    live.reservation_changed(locked)
     reservation.status = locked.status
     return locked
 
@@ -595,3 +603,41 @@ def reservations_transition(
         except ValidationError as error:
             refused.append(f"{reservation.reference}: {' '.join(error.messages)}")
     return moved, refused
+
+
+# --- Following the clock ------------------------------------------------------------------
+
+
+def reservations_activate(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Seat confirmed bookings whose time has come, finish those seated long enough.
+
+    A confirmed booking is seated from its start until the seating window has passed (a
+    late run still seats it; one that never came is left for the no-show check); a seated
+    one is finished ``finish_after_minutes`` after it was seated. Every move goes through
+    ``reservation_transition`` as the system, so running twice moves nothing twice.
+    """
+    now = now or timezone.now()
+    policy = selectors.booking_policy_get()
+    window = dt.timedelta(minutes=policy.seat_window_minutes)
+    stay = dt.timedelta(minutes=policy.finish_after_minutes)
+    moved = {"seated": 0, "finished": 0}
+    due = [
+        (
+            ReservationStatus.FINISHED,
+            "finished",
+            Q(status=ReservationStatus.SEATED, seated_at__lte=now - stay),
+        ),
+        (
+            ReservationStatus.SEATED,
+            "seated",
+            Q(status=ReservationStatus.CONFIRMED, starts_at__lte=now, starts_at__gte=now - window),
+        ),
+    ]
+    for to, counter, condition in due:
+        for reservation in Reservation.objects.filter(condition).order_by("starts_at"):
+            try:
+                reservation_transition(reservation=reservation, to=to, actor_kind=ActorKind.SYSTEM)
+            except ValidationError:
+                continue  # moved by someone else meanwhile: their move stands
+            moved[counter] += 1
+    return moved

@@ -34,10 +34,16 @@ class RestaurantMiddleware(TenantMainMiddleware):
         return super().no_tenant_found(request, hostname)
 
     def get_tenant(self, domain_model, hostname):
-        domain = domain_model.objects.select_related("tenant").get(
-            domain=hostname, tenant__is_active=True
-        )
-        return domain.tenant
+        return restaurant_for_hostname(hostname)
+
+
+def restaurant_for_hostname(hostname: str):
+    """The active restaurant served at ``hostname``; Domain.DoesNotExist if none."""
+    from restaurants.models import Domain
+
+    return (
+        Domain.objects.select_related("tenant").get(domain=hostname, tenant__is_active=True).tenant
+    )
 
 
 def activate_language(request, restaurant) -> str:

@@ -39,7 +39,18 @@ def django_db_setup(
     yield
     if not django_db_keepdb:
         with django_db_blocker.unblock():
+            _disconnect_other_sessions()
             teardown_databases(databases, verbosity=0)
+
+
+def _disconnect_other_sessions():
+    """End the sessions worker threads left open on the test database (consumers' threads
+    keep theirs for CONN_MAX_AGE), so that it can be dropped."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 # name, slug, plan, timezone, currency, language, manager. "carrera" is kept for tests whose

@@ -1,0 +1,59 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from analytics import services
+from analytics.models import Alert
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    """Alerts are raised by the scheduled checks; staff acknowledge and resolve them."""
+
+    list_display = ["raised_at", "kind", "severity", "status", "message", "subject"]
+    list_filter = ["status", "severity", "kind"]
+    search_fields = ["message", "subject"]
+    date_hierarchy = "raised_at"
+    readonly_fields = [
+        "kind",
+        "severity",
+        "status",
+        "message",
+        "subject",
+        "raised_at",
+        "acknowledged_at",
+        "acknowledged_by",
+        "resolved_at",
+        "resolved_by",
+    ]
+    actions = ["acknowledge", "resolve"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _apply(self, request, queryset, service):
+        done = 0
+        for alert in queryset:
+            try:
+                service(alert=alert, by=request.user)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.WARNING)
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(count)d alert updated.", "%(count)d alerts updated.", done)
+                % {"count": done},
+            )
+
+    @admin.action(description=_("Acknowledge"), permissions=["change"])
+    def acknowledge(self, request, queryset):
+        self._apply(request, queryset, services.alert_acknowledge)
+
+    @admin.action(description=_("Resolve"), permissions=["change"])
+    def resolve(self, request, queryset):
+        self._apply(request, queryset, services.alert_resolve)
