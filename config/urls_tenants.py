@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.health import health
+from notifications import views as live
 from reservations import views as public
 
 admin.site.site_header = admin.site.site_title = "Comensal"
@@ -15,6 +16,12 @@ urlpatterns = [
     path("widget/", public.booking_widget, name="booking-widget"),
     path("widget/booking/<str:token>/", public.booking_widget_manage, name="booking-widget-manage"),
     path("widget.js", public.widget_script, name="booking-widget-script"),
+    path("admin/live/", admin.site.admin_view(live.live_floor), name="live-floor"),
+    path(
+        "admin/live/action/",
+        admin.site.admin_view(live.live_floor_action),
+        name="live-floor-action",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("reservations.urls")),
     path("api/v1/", include("billing.urls")),

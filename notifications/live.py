@@ -13,6 +13,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
 
+from reservations.selectors import restaurant_zone
+
 logger = logging.getLogger(__name__)
 
 EVENT_VERSION = 1
@@ -71,12 +73,17 @@ def table_payload(table) -> dict:
 
 
 def reservation_payload(reservation) -> dict:
+    local_start = reservation.starts_at.astimezone(restaurant_zone())
     return {
         "id": reservation.pk,
         "reference": reservation.reference,
         "table_id": reservation.table_id,
         "starts_at": reservation.starts_at.isoformat(),
         "ends_at": reservation.ends_at.isoformat(),
+        # The restaurant's wall clock, so that screens need no time-zone rules.
+        "day": local_start.date().isoformat(),
+        "time": f"{local_start:%H:%M}",
+        "minutes": int((reservation.ends_at - reservation.starts_at).total_seconds() // 60),
         "party_size": reservation.party_size,
         "status": reservation.status,
         "source": reservation.source,
