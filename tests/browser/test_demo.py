@@ -1,5 +1,6 @@
 """The demo restaurant's public page, as a visitor finds it after `dev.py up`: booked end to
-end in Spanish and, through the language switch, in English."""
+end in Spanish and, through the language switch, in English, while the host's live floor
+shows the new booking as it happens."""
 
 import pytest
 from django.core.management import call_command
@@ -9,9 +10,11 @@ from django_tenants.utils import tenant_context
 
 from menu.models import PreOrder
 from reservations.models import Reservation
+from restaurants.management.commands.demo import DEMO_PASSWORD, MANAGER_EMAIL
 from restaurants.models import Restaurant
 
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="package")
@@ -55,6 +58,16 @@ def test_the_demo_page_books_a_table_with_a_pre_order(
     chosen = day.get_attribute("data-day")
     day.click()
     page.wait_for_selector(f"#availability[data-day='{chosen}']")
+
+    # Meanwhile the host watches that day's timeline on the live floor.
+    host = chromium.new_context(viewport=DESKTOP, locale="es-MX").new_page()
+    host.goto(f"http://salon.localhost:{web_server}/admin/login/?next=/admin/live/")
+    host.get_by_label("Nombre de usuario").fill(MANAGER_EMAIL)
+    host.get_by_label("Contraseña").fill(DEMO_PASSWORD)
+    host.get_by_role("button", name="Iniciar sesión").click()
+    host.wait_for_selector("#connection.online")
+    host.fill("#timeline-day", chosen)
+    host.wait_for_selector(".timeline .row")
     page.locator("label.time").first.click()
     page.get_by_label(texts["first"], exact=True).fill("Marie")
     page.get_by_label(texts["last"]).fill("Dupont")
@@ -69,6 +82,9 @@ def test_the_demo_page_books_a_table_with_a_pre_order(
     shots(page, f"{language}-3-confirmed")
 
     assert page.get_by_text(texts["booked"]).is_visible()
+    # The host's screen shows the booking without a reload.
+    host.wait_for_selector(".timeline button.booking:has-text('Marie Dupont')")
+    shots(host, f"{language}-4-live-floor")
     # The total promised while filling the form is the one the confirmation states.
     assert page.locator("#pre-order-total").inner_text() in estimate
     with tenant_context(salon):

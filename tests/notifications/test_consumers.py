@@ -329,3 +329,40 @@ async def test_a_sockets_database_work_leaves_the_thread_in_the_schema_it_found(
     after = await database_sync_to_async(lambda: connection.schema_name)()
 
     assert (seen, after) == ("carrera", "public")
+
+
+async def test_a_reservation_seated_by_the_worker_reaches_the_staff_socket(
+    open_socket, carrera, carla, celery_worker
+):
+    from reservations.tasks import reservations_activate
+
+    restaurant, table = carrera
+    starts_at = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=5)
+
+    def guests_due_now():
+        with tenant_context(restaurant):
+            return Reservation.objects.create(
+                customer=CustomerFactory(first_name="Marta", last_name="Ruiz"),
+                table=table,
+                starts_at=starts_at,
+                ends_at=starts_at + dt.timedelta(hours=2),
+                party_size=2,
+                status="confirmed",
+            )
+
+    reservation = await database_sync_to_async(guests_due_now)()
+    socket, _c, _ = await open_socket(CARRERA, cookie=carla)
+    await socket.receive_json_from(timeout=5)
+
+    def run_the_activation_job():
+        with tenant_context(restaurant):  # the task carries this schema in its headers
+            reservations_activate.delay()
+
+    await database_sync_to_async(run_the_activation_job)()
+
+    event = await next_event(socket, "reservation_updated", timeout=20)
+    assert (event["reservation"]["id"], event["reservation"]["status"]) == (
+        reservation.pk,
+        "seated",
+    )
+    assert event["reservation"]["customer"] == "Marta Ruiz"

@@ -68,6 +68,7 @@
       case "table_status_changed":
         state.tables.set(event.table.id, event.table);
         countTables();
+        drawMetrics();
         drawFloor();
         drawTimeline();
         break;
@@ -121,8 +122,8 @@
   function drawMetrics() {
     const metrics = state.metrics;
     document.getElementById("metrics").textContent =
-      `${metrics.occupied ?? 0} ${text.occupied} · ${metrics.reserved ?? 0} ${text.reserved} · ` +
-      `${metrics.free ?? 0} ${text.free.toLowerCase()} · ${metrics.occupancy_rate ?? 0} % ${text.occupancy}`;
+      `${text.occupied}: ${metrics.occupied ?? 0} · ${text.reserved}: ${metrics.reserved ?? 0} · ` +
+      `${text.free_tables}: ${metrics.free ?? 0} · ${text.occupancy}: ${metrics.occupancy_rate ?? 0} %`;
   }
 
   function drawAlerts() {
