@@ -39,6 +39,8 @@ try:
     _public_rate_booking = env.integer("COMENSAL_RATE_BOOKING_PER_MINUTE", 5)
     # Proxies in front of the web processes whose X-Forwarded-For is trusted.
     TRUSTED_PROXY_HOPS = env.integer("COMENSAL_TRUSTED_PROXY_HOPS", 1 if _behind_proxy else 0)
+    # A staff screen whose socket takes longer than this to take one event is disconnected.
+    LIVE_SEND_TIMEOUT_SECONDS = env.integer("COMENSAL_LIVE_SEND_TIMEOUT", 10)
 except env.ConfigError as error:
     sys.exit(f"Configuration error: {error}")
 

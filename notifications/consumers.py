@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
 
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from notifications import selectors
 from notifications.live import live_group
@@ -90,4 +93,17 @@ class LiveFloorConsumer(AsyncJsonWebsocketConsumer):
 
     async def live_event(self, message):
         """An event of this restaurant's group, as published after a commit."""
-        await self.send_json(message["event"])
+        try:
+            # A screen that stops reading (its buffers full, a send never ends) is let go:
+            # otherwise its events would pile up in this process's memory.
+            await asyncio.wait_for(
+                self.send_json(message["event"]), settings.LIVE_SEND_TIMEOUT_SECONDS
+            )
+        except TimeoutError:
+            logger.warning(
+                "live floor: a screen stopped reading, let go schema=%s",
+                self.restaurant.schema_name,
+            )
+            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+            self.group_name = None
+            raise StopConsumer from None

@@ -7,9 +7,11 @@ to the group of the restaurant whose schema the change was made in.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import threading
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
 
@@ -18,6 +20,7 @@ from reservations.selectors import restaurant_zone
 logger = logging.getLogger(__name__)
 
 EVENT_VERSION = 1
+PUBLISH_TIMEOUT_SECONDS = 5
 EVENT_TYPES = frozenset(
     {
         "table_status_changed",
@@ -50,12 +53,33 @@ def live_event_send(*, type: str, **objects) -> None:
 
 
 def _group_send(schema_name: str, event: dict) -> None:
+    message = {"type": "live.event", "event": event}
     try:
-        async_to_sync(get_channel_layer().group_send)(
-            live_group(schema_name), {"type": "live.event", "event": event}
+        sending = asyncio.run_coroutine_threadsafe(
+            get_channel_layer().group_send(live_group(schema_name), message), _publisher_loop()
         )
+        sending.result(timeout=PUBLISH_TIMEOUT_SECONDS)
     except Exception:
         logger.exception("live event not sent type=%s", event["type"])
+
+
+_publisher: tuple[int, asyncio.AbstractEventLoop] | None = None
+_publisher_lock = threading.Lock()
+
+
+def _publisher_loop() -> asyncio.AbstractEventLoop:
+    """This process's event loop for publishing from sync code (requests' threads, Celery).
+
+    One loop keeps one Redis connection; ``async_to_sync`` outside a server would build a
+    loop and a connection for every event. A forked child starts its own.
+    """
+    global _publisher
+    with _publisher_lock:
+        if _publisher is None or _publisher[0] != os.getpid():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="live-events", daemon=True).start()
+            _publisher = (os.getpid(), loop)
+        return _publisher[1]
 
 
 # --- Payloads: what a screen needs to draw the object, nothing more -----------------------

@@ -1,25 +1,15 @@
-"""A real web server (uvicorn, as in production) on the test database, and Debian's Chromium."""
+"""Debian's Chromium driven by Playwright (the web server is tests/conftest.py's)."""
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from django.db import connections
 
-from tests.conftest import ROOT, database_url_of_test_database
+from tests.conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "var" / "artifacts" / "browser"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="package")
@@ -30,43 +20,6 @@ def sync_queries_beside_playwright():
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         yield
-
-
-@pytest.fixture(scope="package")
-def web_server(django_db_setup, django_db_blocker):
-    """uvicorn serving config.asgi on a free port, against the test database; stopped, and
-    its database sessions gone, before the next package runs."""
-    with django_db_blocker.unblock():
-        database_url = database_url_of_test_database()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "COMENSAL_RATE_AVAILABILITY_PER_MINUTE": "10000",
-        "COMENSAL_RATE_BOOKING_PER_MINUTE": "10000",
-        "DATABASE_CONN_MAX_AGE": "0",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail("the web server exited during start-up")
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("the web server did not listen within 30 s")
-    yield port
-    process.terminate()
-    process.wait(20)
 
 
 @pytest.fixture(scope="package")

@@ -36,11 +36,11 @@ async def open_socket():
     """Open a staff socket like a browser on ``host`` would; all are closed after the test."""
     opened = []
 
-    async def open_(host: str, cookie: str | None = None, path: str = "/ws/live/"):
+    async def open_(host: str, cookie: str | None = None, path: str = "/ws/live/", app=application):
         headers = [(b"host", host.encode()), (b"origin", f"http://{host}".encode())]
         if cookie:
             headers.append((b"cookie", cookie.encode()))
-        communicator = WebsocketCommunicator(application, path, headers=headers)
+        communicator = WebsocketCommunicator(app, path, headers=headers)
         connected, code = await communicator.connect(timeout=10)
         opened.append(communicator)
         return communicator, connected, code

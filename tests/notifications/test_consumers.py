@@ -1,13 +1,16 @@
 """The live floor's socket: who may open it, what it sends first, and which events reach it."""
 
+import asyncio
 import datetime as dt
 import zoneinfo
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from django.db import connection, transaction
 from django_tenants.utils import schema_context, tenant_context
 
+from config.asgi import application
 from notifications.live import live_event_send
 from reservations.models import Reservation
 from reservations.services import reservation_create, table_set_status
@@ -366,3 +369,42 @@ async def test_a_reservation_seated_by_the_worker_reaches_the_staff_socket(
         "seated",
     )
     assert event["reservation"]["customer"] == "Marta Ruiz"
+
+
+def stalling(application, stalled: asyncio.Event):
+    """The ASGI application behind a client that, once ``stalled`` is set, reads nothing:
+    the server's sends to it never finish."""
+
+    async def behind_a_stalled_client(scope, receive, send):
+        async def send_or_stall(message):
+            if stalled.is_set() and message["type"] == "websocket.send":
+                await asyncio.Event().wait()
+            await send(message)
+
+        return await application(scope, receive, send_or_stall)
+
+    return behind_a_stalled_client
+
+
+async def test_a_screen_that_takes_no_more_events_is_let_go(open_socket, carrera, carla, settings):
+    """A socket whose sends never finish is closed after the send timeout and leaves the
+    group, so that events stop piling up for it in memory; the others carry on."""
+    settings.LIVE_SEND_TIMEOUT_SECONDS = 1
+    restaurant, table = carrera
+    stops_reading = asyncio.Event()
+    attentive, _c, _ = await open_socket(CARRERA, cookie=carla)
+    stalled, _c, _ = await open_socket(
+        CARRERA, cookie=carla, app=stalling(application, stops_reading)
+    )
+    await attentive.receive_json_from(timeout=5)
+    await stalled.receive_json_from(timeout=5)
+    layer = get_channel_layer()._get_layer()  # this loop's: the consumers' own
+    group = layer.groups[layer._get_group_channel_name("live.carrera")]
+    assert len(group) == 2
+
+    stops_reading.set()
+    await in_schema(restaurant, table_set_status, table=table, to="maintenance")
+
+    assert (await attentive.receive_json_from(timeout=5))["type"] == "table_status_changed"
+    await asyncio.wait_for(stalled.future, timeout=5)  # the stalled one's consumer ended
+    assert len(group) == 1
