@@ -117,22 +117,18 @@ async def test_an_unknown_path_is_closed_cleanly(open_socket, carla):
 
 async def test_staff_get_their_floor_first_and_only_theirs(open_socket, carrera, carla):
     restaurant, table = carrera
-    today = dt.datetime.now(MEXICO).date()
-    starts_at = dt.datetime.combine(today, dt.time(23, 0), tzinfo=MEXICO)
-    if starts_at < dt.datetime.now(MEXICO):  # late at night: use tomorrow's first hour
-        starts_at = None
-    if starts_at:
-        await in_schema(
-            restaurant,
-            lambda: Reservation.objects.create(
-                customer=CustomerFactory(first_name="Lucía", last_name="García"),
-                table=table,
-                starts_at=starts_at,
-                ends_at=starts_at + dt.timedelta(minutes=30),
-                party_size=2,
-                status="confirmed",
-            ),
-        )
+    starts_at = dt.datetime.now(MEXICO).replace(second=0, microsecond=0)  # today, always
+    await in_schema(
+        restaurant,
+        lambda: Reservation.objects.create(
+            customer=CustomerFactory(first_name="Lucía", last_name="García"),
+            table=table,
+            starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(minutes=30),
+            party_size=2,
+            status="confirmed",
+        ),
+    )
 
     socket, connected, _code = await open_socket(CARRERA, cookie=carla)
     state = await socket.receive_json_from(timeout=5)
@@ -141,8 +137,8 @@ async def test_staff_get_their_floor_first_and_only_theirs(open_socket, carrera,
     assert state["type"] == "initial_state" and state["version"] == 1
     assert [t["code"] for t in state["tables"]] == ["M01"]
     assert state["metrics"]["total"] == 1 and state["metrics"]["free"] == 1
-    if starts_at:
-        assert [r["customer"] for r in state["reservations"]] == ["Lucía García"]
+    assert [r["customer"] for r in state["reservations"]] == ["Lucía García"]
+    assert state["reservations"][0]["time"] == f"{starts_at:%H:%M}"
 
 
 async def test_a_client_asks_for_another_day_and_garbage_gets_an_error_then_the_door(

@@ -313,8 +313,15 @@ def test_online_changes_close_at_the_restaurants_cut_off(web, floor):
     soon = dt.datetime.now(MEXICO) + dt.timedelta(minutes=90)
     soon = soon.replace(minute=0 if soon.minute < 30 else 30, second=0, microsecond=0)
     soon += dt.timedelta(minutes=30)
-    open_every_day("00:00", "23:59", max_days_ahead=365)
-    reservation = reservation_create(customer=CustomerFactory(), starts_at=soon, party_size=2)
+    # Booked earlier (whatever the hour now, the slot is just under two hours away).
+    reservation = Reservation.objects.create(
+        customer=CustomerFactory(),
+        table=floor["table"],
+        starts_at=soon,
+        ends_at=soon + dt.timedelta(hours=2),
+        party_size=2,
+        status="confirmed",
+    )
 
     page = web.post(manage_url(reservation), {"action": "cancel"}, follow=True).content.decode()
 
