@@ -277,7 +277,8 @@ def command_up(options) -> int:
         supervisor.start(
             "web",
             [python, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(port), "--no-access-log" if options.check else "--access-log"],
+             "--port", str(port), "--ws-per-message-deflate", "false",
+             "--no-access-log" if options.check else "--access-log"],
         )  # fmt: skip
         supervisor.start(
             "worker",

@@ -8,6 +8,7 @@ to the group of the restaurant whose schema the change was made in.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import threading
@@ -53,7 +54,8 @@ def live_event_send(*, type: str, **objects) -> None:
 
 
 def _group_send(schema_name: str, event: dict) -> None:
-    message = {"type": "live.event", "event": event}
+    # Encoded once here, not once per screen.
+    message = {"type": "live.event", "text": json.dumps(event, separators=(",", ":"))}
     try:
         sending = asyncio.run_coroutine_threadsafe(
             get_channel_layer().group_send(live_group(schema_name), message), _publisher_loop()

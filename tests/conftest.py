@@ -239,7 +239,7 @@ def web_server(django_db_setup, django_db_blocker):
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
+         "--port", str(port), "--ws-per-message-deflate", "false", "--log-level", "warning"],
         cwd=ROOT,
         env=env,
     )  # fmt: skip
