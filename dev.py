@@ -271,6 +271,7 @@ def command_up(options) -> int:
         say("migrating the public and restaurant schemas")
         manage(env, "migrate_schemas", "--noinput", "-v", "0")
         manage(env, "sync_roles")
+        manage(env, "schedule")
         manage(env, "demo", "--port", str(port))
         supervisor = Supervisor(env)
         python = sys.executable

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from analytics import services
-from analytics.models import Alert
+from analytics.models import Alert, MetricsSnapshot
 
 
 @admin.register(Alert)
@@ -57,3 +57,30 @@ class AlertAdmin(admin.ModelAdmin):
     @admin.action(description=_("Resolve"), permissions=["change"])
     def resolve(self, request, queryset):
         self._apply(request, queryset, services.alert_resolve)
+
+
+@admin.register(MetricsSnapshot)
+class MetricsSnapshotAdmin(admin.ModelAdmin):
+    """Hourly figures, written by the scheduled job: read-only."""
+
+    list_display = [
+        "hour",
+        "tables_total",
+        "tables_occupied",
+        "tables_reserved",
+        "tables_free",
+        "occupancy_rate",
+        "revenue",
+    ]
+    date_hierarchy = "hour"
+    list_filter = ["hour"]
+    search_fields = ["hour"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

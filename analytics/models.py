@@ -85,3 +85,24 @@ class Alert(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.message}"
+
+
+class MetricsSnapshot(models.Model):
+    """The floor and the till over one clock hour: one row per restaurant and hour."""
+
+    hour = models.DateTimeField(_("hour"), unique=True, help_text=_("Start of the hour (UTC)."))
+    tables_total = models.PositiveSmallIntegerField(_("tables"))
+    tables_occupied = models.PositiveSmallIntegerField(_("occupied"))
+    tables_reserved = models.PositiveSmallIntegerField(_("reserved"))
+    tables_free = models.PositiveSmallIntegerField(_("free"))
+    occupancy_rate = models.DecimalField(_("occupancy (%)"), max_digits=5, decimal_places=1)
+    revenue = models.DecimalField(_("revenue"), max_digits=12, decimal_places=2)
+    taken_at = models.DateTimeField(_("taken at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("metrics snapshot")
+        verbose_name_plural = _("metrics snapshots")
+        ordering = ["-hour"]
+
+    def __str__(self):
+        return f"{self.hour:%Y-%m-%d %H:%M}"

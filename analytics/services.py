@@ -1,13 +1,24 @@
-"""Alerts: raised by the scheduled checks, acknowledged and resolved by staff."""
+"""Alerts (raised by the scheduled checks, acknowledged and resolved by staff), hourly
+metrics and their clean-up."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analytics.models import ALERT_TRANSITIONS, Alert, AlertStatus
+from analytics import selectors
+from analytics.models import (
+    ALERT_TRANSITIONS,
+    Alert,
+    AlertKind,
+    AlertSeverity,
+    AlertStatus,
+    MetricsSnapshot,
+)
 from notifications import live
 
 
@@ -50,3 +61,139 @@ def alert_acknowledge(*, alert: Alert, by) -> Alert:
 def alert_resolve(*, alert: Alert, by) -> Alert:
     """Staff dealt with the alert; who and when are kept."""
     return _move(alert, AlertStatus.RESOLVED, by=by)
+
+
+# --- Scheduled checks ----------------------------------------------------------------------
+
+# How far back a late metrics run catches up on hours it missed.
+METRICS_CATCH_UP_HOURS = 48
+CLEANUP_BATCH = 1000
+
+
+def _hour_start(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def metrics_take(*, now: dt.datetime | None = None) -> int:
+    """Snapshot every complete hour not yet snapshotted (the last one, or all missed ones
+    up to two days back); returns how many were written.
+
+    One row per hour, by a unique key: a second run, or two at once, write nothing more.
+    """
+    now = now or timezone.now()
+    last_complete = _hour_start(now) - dt.timedelta(hours=1)
+    latest = MetricsSnapshot.objects.order_by("-hour").values_list("hour", flat=True).first()
+    first = last_complete - dt.timedelta(hours=METRICS_CATCH_UP_HOURS - 1)
+    if latest is not None:
+        first = max(first, latest + dt.timedelta(hours=1))
+    hours = []
+    hour = first
+    while hour <= last_complete:
+        hours.append(hour)
+        hour += dt.timedelta(hours=1)
+    written = MetricsSnapshot.objects.bulk_create(
+        [MetricsSnapshot(hour=hour, **selectors.hour_figures(hour=hour)) for hour in hours],
+        ignore_conflicts=True,
+    )
+    if hours:
+        newest = MetricsSnapshot.objects.get(hour=hours[-1])
+        live.live_event_send(
+            type="metrics_updated",
+            metrics={
+                "hour": newest.hour.isoformat(),
+                "occupancy_rate": float(newest.occupancy_rate),
+                "revenue": str(newest.revenue),
+            },
+        )
+    return len(written) if hours else 0
+
+
+def _raise_unless_cooling(
+    *, kind: str, severity: str, message: str, subject: str, cooldown_minutes: int, now
+) -> Alert | None:
+    """Raise an alert unless one of its kind (and subject) was raised within the cooldown.
+
+    Checked under a transaction lock on (schema, kind, subject): two checks at once raise
+    it once.
+    """
+    key = f"{connection.schema_name}:alert:{kind}:{subject}"
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+        recent = Alert.objects.filter(
+            kind=kind,
+            subject=subject,
+            raised_at__gt=now - dt.timedelta(minutes=cooldown_minutes),
+        )
+        if recent.exists():
+            return None
+        alert = Alert.objects.create(
+            kind=kind, severity=severity, message=message, subject=subject, raised_at=now
+        )
+        live.live_event_send(type="alert_triggered", alert=live.alert_payload(alert))
+        return alert
+
+
+def alerts_check(*, now: dt.datetime | None = None) -> list[Alert]:
+    """Raise the occupancy and table-conflict alerts the floor calls for now."""
+    from notifications.selectors import live_metrics
+    from reservations.selectors import booking_policy_get, is_open_at
+
+    now = now or timezone.now()
+    policy = booking_policy_get()
+    rate = live_metrics()["occupancy_rate"]
+    raised = []
+    if rate >= policy.high_occupancy_percent:
+        raised.append(
+            _raise_unless_cooling(
+                kind=AlertKind.HIGH_OCCUPANCY,
+                severity=AlertSeverity.HIGH,
+                message=_("Occupancy at %(rate)s %%.") % {"rate": rate},
+                subject="",
+                cooldown_minutes=policy.high_occupancy_cooldown_minutes,
+                now=now,
+            )
+        )
+    elif rate <= policy.low_occupancy_percent and is_open_at(now):
+        raised.append(
+            _raise_unless_cooling(
+                kind=AlertKind.LOW_OCCUPANCY,
+                severity=AlertSeverity.MEDIUM,
+                message=_("Occupancy at %(rate)s %% during opening hours.") % {"rate": rate},
+                subject="",
+                cooldown_minutes=policy.low_occupancy_cooldown_minutes,
+                now=now,
+            )
+        )
+    for table, problem in selectors.table_conflicts():
+        message = {
+            "seated_not_occupied": _("A party is seated at %(table)s but it is not occupied."),
+            "occupied_nobody_seated": _("%(table)s is occupied but nobody is seated at it."),
+        }[problem] % {"table": table.code}
+        raised.append(
+            _raise_unless_cooling(
+                kind=AlertKind.TABLE_CONFLICT,
+                severity=AlertSeverity.MEDIUM,
+                message=message,
+                subject=table.code,
+                cooldown_minutes=policy.table_conflict_cooldown_minutes,
+                now=now,
+            )
+        )
+    return [alert for alert in raised if alert is not None]
+
+
+def analytics_cleanup(*, now: dt.datetime | None = None) -> int:
+    """Delete metrics and resolved alerts older than the retention, in batches."""
+    from reservations.selectors import booking_policy_get
+
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=booking_policy_get().retention_days)
+    deleted = 0
+    for queryset in (
+        MetricsSnapshot.objects.filter(hour__lt=cutoff),
+        Alert.objects.filter(status=AlertStatus.RESOLVED, raised_at__lt=cutoff),
+    ):
+        while batch := list(queryset.values_list("pk", flat=True)[:CLEANUP_BATCH]):
+            deleted += queryset.model.objects.filter(pk__in=batch).delete()[0]
+    return deleted

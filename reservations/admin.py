@@ -105,7 +105,23 @@ class BookingPolicyAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Automatic activation"), {"fields": ["seat_window_minutes", "finish_after_minutes"]}),
+        (
+            _("Automatic activation"),
+            {"fields": ["seat_window_minutes", "finish_after_minutes", "no_show_after_minutes"]},
+        ),
+        (
+            _("Alerts"),
+            {
+                "fields": [
+                    "high_occupancy_percent",
+                    "high_occupancy_cooldown_minutes",
+                    "low_occupancy_percent",
+                    "low_occupancy_cooldown_minutes",
+                    "table_conflict_cooldown_minutes",
+                    "retention_days",
+                ]
+            },
+        ),
         (_("Billing"), {"fields": ["tax_rate", "cashier_discount_limit"]}),
         (
             _("Online booking"),

@@ -53,6 +53,38 @@ class BookingPolicy(models.Model):
         default=180,
         help_text=_("A seated booking is finished automatically this long after it was seated."),
     )
+    no_show_after_minutes = models.PositiveSmallIntegerField(
+        _("no-show after (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A confirmed booking never seated is marked as a no-show this long after its "
+            "start. Empty: never automatically."
+        ),
+    )
+    high_occupancy_percent = models.PositiveSmallIntegerField(
+        _("high occupancy alert at (%)"), default=85, validators=[MaxValueValidator(100)]
+    )
+    high_occupancy_cooldown_minutes = models.PositiveSmallIntegerField(
+        _("high occupancy alert: not again within (minutes)"), default=15
+    )
+    low_occupancy_percent = models.PositiveSmallIntegerField(
+        _("low occupancy alert at (%)"),
+        default=20,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Checked only while the restaurant is open."),
+    )
+    low_occupancy_cooldown_minutes = models.PositiveSmallIntegerField(
+        _("low occupancy alert: not again within (minutes)"), default=30
+    )
+    table_conflict_cooldown_minutes = models.PositiveSmallIntegerField(
+        _("table conflict alert: not again within (minutes)"), default=10
+    )
+    retention_days = models.PositiveSmallIntegerField(
+        _("keep metrics and resolved alerts (days)"),
+        default=400,
+        validators=[MinValueValidator(7)],
+    )
     phone_region = models.CharField(
         _("phone region"),
         max_length=2,

@@ -126,21 +126,37 @@ def service_slots(snapshot: PolicySnapshot, day: dt.date, zone) -> list[dt.datet
     return sorted(starts)
 
 
-def service_day_of(snapshot: PolicySnapshot, starts_at: dt.datetime, zone) -> dt.date | None:
-    """The service day whose opening hours hold a booking starting at ``starts_at``."""
-    local = starts_at.astimezone(zone)
+def _periods_around(snapshot: PolicySnapshot, local: dt.datetime):
+    """(service day, opening, closing) of the periods of ``local``'s day and the day before
+    (whose late service may run past midnight), on the wall clock."""
     for day in (local.date(), local.date() - dt.timedelta(days=1)):
         if snapshot.is_closed(day):
             continue
         for opens_at, closes_at in snapshot.periods.get(day.weekday(), ()):
-            opening = dt.datetime.combine(day, opens_at, tzinfo=zone)
             closing_day = day if closes_at > opens_at else day + dt.timedelta(days=1)
-            closing = dt.datetime.combine(closing_day, closes_at, tzinfo=zone)
-            if opening <= local and local.replace(tzinfo=None) <= (
-                closing.replace(tzinfo=None) - snapshot.duration
-            ):
-                return day
+            yield (
+                day,
+                dt.datetime.combine(day, opens_at),
+                dt.datetime.combine(closing_day, closes_at),
+            )
+
+
+def service_day_of(snapshot: PolicySnapshot, starts_at: dt.datetime, zone) -> dt.date | None:
+    """The service day whose opening hours hold a booking starting at ``starts_at``."""
+    local = starts_at.astimezone(zone).replace(tzinfo=None)
+    for day, opening, closing in _periods_around(snapshot, local):
+        if opening <= local <= closing - snapshot.duration:
+            return day
     return None
+
+
+def is_open_at(moment: dt.datetime) -> bool:
+    """Whether the current restaurant is in one of its service periods at ``moment``."""
+    local = moment.astimezone(restaurant_zone()).replace(tzinfo=None)
+    snapshot = booking_policy_snapshot()
+    return any(
+        opening <= local < closing for _day, opening, closing in _periods_around(snapshot, local)
+    )
 
 
 @dataclass(frozen=True)

@@ -609,35 +609,61 @@ def reservations_transition(
 
 
 def reservations_activate(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Seat confirmed bookings whose time has come, finish those seated long enough.
+    """Move bookings and tables as the clock says; running it twice moves nothing twice.
 
-    A confirmed booking is seated from its start until the seating window has passed (a
-    late run still seats it; one that never came is left for the no-show check); a seated
-    one is finished ``finish_after_minutes`` after it was seated. Every move goes through
-    ``reservation_transition`` as the system, so running twice moves nothing twice.
+    - a confirmed booking's table is ``reserved`` from ``seat_window`` before its start;
+    - a confirmed booking is seated from its start until ``seat_window`` after it (a run
+      that comes later does not seat guests who may never have come);
+    - a seated booking is finished ``finish_after_minutes`` after it was seated;
+    - if the policy says so, a confirmed booking never seated is a no-show
+      ``no_show_after_minutes`` after its start.
+    Every move goes through ``reservation_transition``/``table_set_status`` as the system,
+    which lock the row and refuse a move already made.
     """
     now = now or timezone.now()
     policy = selectors.booking_policy_get()
     window = dt.timedelta(minutes=policy.seat_window_minutes)
-    stay = dt.timedelta(minutes=policy.finish_after_minutes)
-    moved = {"seated": 0, "finished": 0}
-    due = [
+    moves = [
         (
             ReservationStatus.FINISHED,
-            "finished",
-            Q(status=ReservationStatus.SEATED, seated_at__lte=now - stay),
+            Q(
+                status=ReservationStatus.SEATED,
+                seated_at__lte=now - dt.timedelta(minutes=policy.finish_after_minutes),
+            ),
         ),
         (
             ReservationStatus.SEATED,
-            "seated",
             Q(status=ReservationStatus.CONFIRMED, starts_at__lte=now, starts_at__gte=now - window),
         ),
     ]
-    for to, counter, condition in due:
+    if policy.no_show_after_minutes is not None:
+        late = now - dt.timedelta(minutes=policy.no_show_after_minutes)
+        moves.append(
+            (ReservationStatus.NO_SHOW, Q(status=ReservationStatus.CONFIRMED, starts_at__lte=late))
+        )
+    moved = {"reserved": 0, "seated": 0, "finished": 0, "no_show": 0}
+    for to, condition in moves:
         for reservation in Reservation.objects.filter(condition).order_by("starts_at"):
             try:
                 reservation_transition(reservation=reservation, to=to, actor_kind=ActorKind.SYSTEM)
             except ValidationError:
                 continue  # moved by someone else meanwhile: their move stands
-            moved[counter] += 1
+            moved[to] += 1
+    arriving = Table.objects.filter(
+        status=TableStatus.AVAILABLE,
+        reservations__status=ReservationStatus.CONFIRMED,
+        reservations__starts_at__gt=now,
+        reservations__starts_at__lte=now + window,
+    ).distinct()
+    for table in arriving:
+        moved["reserved"] += _table_reserve_if_free(table)
     return moved
+
+
+@transaction.atomic
+def _table_reserve_if_free(table: Table) -> int:
+    """Mark a table reserved for a party due soon, unless it changed since it was read."""
+    if not Table.objects.select_for_update().filter(pk=table.pk, status=TableStatus.AVAILABLE):
+        return 0
+    table_set_status(table=table, to=TableStatus.RESERVED, actor_kind=ActorKind.SYSTEM)
+    return 1

@@ -1,19 +1,19 @@
-"""Scheduled work on reservations, one restaurant per task (its schema in the task headers)."""
+"""Scheduled work on reservations, one restaurant per task."""
 
 from __future__ import annotations
 
 import logging
 
-from config.celery import app
 from reservations import services
+from restaurants.tasks import restaurant_task
 
 logger = logging.getLogger(__name__)
 
 
-@app.task(name="reservations.activate")
+@restaurant_task("reservations.activate")
 def reservations_activate() -> dict[str, int]:
-    """Seat and finish this restaurant's bookings as the clock says."""
+    """Seat, finish and mark no-shows, and reserve tables, as the clock says."""
     moved = services.reservations_activate()
     if any(moved.values()):
-        logger.info("activation seated=%s finished=%s", moved["seated"], moved["finished"])
+        logger.info("activation %s", " ".join(f"{key}={value}" for key, value in moved.items()))
     return moved

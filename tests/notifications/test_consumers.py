@@ -353,11 +353,7 @@ async def test_a_reservation_seated_by_the_worker_reaches_the_staff_socket(
     socket, _c, _ = await open_socket(CARRERA, cookie=carla)
     await socket.receive_json_from(timeout=5)
 
-    def run_the_activation_job():
-        with tenant_context(restaurant):  # the task carries this schema in its headers
-            reservations_activate.delay()
-
-    await database_sync_to_async(run_the_activation_job)()
+    await database_sync_to_async(lambda: reservations_activate.delay("carrera"))()
 
     event = await next_event(socket, "reservation_updated", timeout=20)
     assert (event["reservation"]["id"], event["reservation"]["status"]) == (

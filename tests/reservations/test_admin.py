@@ -90,6 +90,7 @@ def test_every_admin_page_loads_for_a_manager(manager, floor, restaurant_a):
         # a reservation) and alerts (raised by the scheduled checks) are not added by hand.
         read_only = meta.label in {
             "analytics.Alert",
+            "analytics.MetricsSnapshot",
             "billing.ConsumptionNote",
             "reservations.BookingPolicy",
             "reservations.StatusChange",

@@ -1,0 +1,24 @@
+"""Scheduled analytics, one restaurant per task."""
+
+from __future__ import annotations
+
+from analytics import services
+from restaurants.tasks import restaurant_task
+
+
+@restaurant_task("analytics.metrics")
+def metrics_take() -> int:
+    """Snapshot the hours that ended since the last snapshot."""
+    return services.metrics_take()
+
+
+@restaurant_task("analytics.alerts")
+def alerts_check() -> int:
+    """Raise the alerts the floor calls for now."""
+    return len(services.alerts_check())
+
+
+@restaurant_task("analytics.cleanup")
+def analytics_cleanup() -> int:
+    """Remove metrics and resolved alerts older than the retention."""
+    return services.analytics_cleanup()

@@ -1,0 +1,74 @@
+"""Scheduled work for every restaurant: one dispatcher per job, one task per restaurant.
+
+Celery beat sends ``restaurants.dispatch`` with a job's name; the dispatcher sends that
+job's task once per active restaurant, naming its schema. Each task runs in that schema
+only; a restaurant that is gone, inactive or broken is logged with its schema name and
+leaves the others untouched. The jobs' services are idempotent, so a redelivered task or
+two beats running at once change nothing the second time.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+
+from django.db import DatabaseError, connection
+from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
+
+from config.celery import app
+from restaurants.models import Restaurant
+
+logger = logging.getLogger(__name__)
+
+# job → the task run for each restaurant
+JOBS: dict[str, str] = {
+    "activate": "reservations.activate",
+    "metrics": "analytics.metrics",
+    "alerts": "analytics.alerts",
+    "cleanup": "analytics.cleanup",
+}
+
+
+def restaurant_task(name: str) -> Callable:
+    """A Celery task run for one restaurant, given its schema name as the only argument."""
+
+    def decorate(function: Callable):
+        @app.task(name=name)
+        @functools.wraps(function)
+        def task(schema_name: str):
+            with schema_context(get_public_schema_name()):
+                restaurant = Restaurant.objects.filter(
+                    schema_name=schema_name, is_active=True
+                ).first()
+            if restaurant is None:
+                logger.warning("%s skipped: no active restaurant schema=%s", name, schema_name)
+                return None
+            with tenant_context(restaurant):
+                try:
+                    return function()
+                except DatabaseError:
+                    logger.exception("%s failed schema=%s", name, schema_name)
+                    raise
+
+        return task
+
+    return decorate
+
+
+@app.task(name="restaurants.dispatch")
+def dispatch(job: str) -> int:
+    """Send ``job``'s task once per active restaurant; returns how many were sent."""
+    task_name = JOBS[job]
+    connection.set_schema_to_public()
+    schemas = (
+        Restaurant.objects.filter(is_active=True)
+        .exclude(schema_name=get_public_schema_name())
+        .order_by("schema_name")
+        .values_list("schema_name", flat=True)
+    )
+    sent = 0
+    for schema_name in schemas:
+        app.send_task(task_name, args=[schema_name], headers={"_schema_name": "public"})
+        sent += 1
+    return sent
