@@ -1,5 +1,6 @@
 """Session-wide fixtures: two restaurants, created once, each in its own schema."""
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -107,6 +108,8 @@ def restaurant_b(db) -> Restaurant:
 
 
 COMMITTED_TABLES = [
+    "analytics_alert",
+    "analytics_metricssnapshot",
     "billing_payment",
     "billing_noteline",
     "billing_consumptionnote",
@@ -123,6 +126,18 @@ COMMITTED_TABLES = [
 ]
 
 
+@contextlib.contextmanager
+def _emptied_afterwards(restaurant: Restaurant):
+    try:
+        yield restaurant
+    finally:
+        connection.set_tenant(restaurant)
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {', '.join(COMMITTED_TABLES)} RESTART IDENTITY CASCADE")
+        booking_policy_forget()
+        connection.set_schema_to_public()
+
+
 @pytest.fixture
 def committed_restaurant(django_db_setup, django_db_blocker) -> Restaurant:
     """The 'carrera' restaurant, outside any test transaction; emptied afterwards.
@@ -130,16 +145,20 @@ def committed_restaurant(django_db_setup, django_db_blocker) -> Restaurant:
     For tests that need real commits: many threads with their own connections, or a
     worker process. Nothing else uses this restaurant.
     """
-    with django_db_blocker.unblock():
-        restaurant = _restaurant("carrera")
-        try:
-            yield restaurant
-        finally:
-            connection.set_tenant(restaurant)
-            with connection.cursor() as cursor:
-                cursor.execute(f"TRUNCATE {', '.join(COMMITTED_TABLES)} RESTART IDENTITY CASCADE")
-            booking_policy_forget()
-            connection.set_schema_to_public()
+    with django_db_blocker.unblock(), _emptied_afterwards(_restaurant("carrera")) as restaurant:
+        yield restaurant
+
+
+@pytest.fixture
+def committed_restaurants(django_db_setup, django_db_blocker) -> tuple[Restaurant, Restaurant]:
+    """'carrera' and 'casa-azul' outside any test transaction, both emptied afterwards: for
+    a worker process that must touch two restaurants."""
+    with (
+        django_db_blocker.unblock(),
+        _emptied_afterwards(_restaurant("carrera")) as carrera,
+        _emptied_afterwards(_restaurant("casa-azul")) as casa_azul,
+    ):
+        yield carrera, casa_azul
 
 
 def host_of(restaurant: Restaurant) -> str:

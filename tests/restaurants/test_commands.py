@@ -193,3 +193,21 @@ def test_demo_refuses_to_run_in_production(db, settings):
     with pytest.raises(CommandError, match="DJANGO_DEBUG"):
         call_command("demo")
     assert not Restaurant.objects.filter(slug="salon").exists()
+
+
+def test_schedule_installs_the_jobs_once_and_keeps_the_operators_changes(db):
+    from django_celery_beat.models import PeriodicTask
+
+    call_command("schedule")
+    activation = PeriodicTask.objects.get(name="comensal: activate")
+    activation.enabled = False
+    activation.save()
+    call_command("schedule")
+
+    tasks = PeriodicTask.objects.filter(name__startswith="comensal: ")
+    assert sorted(tasks.values_list("args", flat=True)) == sorted(
+        ['["activate"]', '["alerts"]', '["metrics"]', '["cleanup"]']
+    )
+    assert set(tasks.values_list("task", flat=True)) == {"restaurants.dispatch"}
+    assert PeriodicTask.objects.get(name="comensal: activate").enabled is False
+    assert PeriodicTask.objects.get(name="comensal: activate").interval.every == 1

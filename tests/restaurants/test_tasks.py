@@ -1,0 +1,89 @@
+"""The scheduled jobs' dispatcher, with a real Celery worker and the machine's Redis."""
+
+import datetime as dt
+import logging
+import time
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context, tenant_context
+
+from reservations.models import Reservation, StatusChange
+from reservations.tasks import reservations_activate
+from restaurants.models import Restaurant
+from restaurants.tasks import JOBS, dispatch
+from tests.factories import CustomerFactory, TableFactory, open_every_day
+
+
+def due_now(code: str) -> Reservation:
+    """A confirmed party whose time came a minute ago."""
+    open_every_day("00:00", "23:59")
+    starts_at = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=1)
+    return Reservation.objects.create(
+        customer=CustomerFactory(),
+        table=TableFactory(code=code),
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(hours=2),
+        party_size=2,
+        status="confirmed",
+    )
+
+
+@pytest.fixture
+def broken_restaurant(django_db_setup, django_db_blocker):
+    """An active restaurant whose schema is gone (dropped by hand, say)."""
+    with django_db_blocker.unblock(), schema_context("public"):
+        restaurant = Restaurant(name="Ruinas", slug="ruinas", schema_name="ruinas")
+        restaurant.auto_create_schema = False
+        restaurant.save()
+        yield restaurant
+        Restaurant.objects.filter(pk=restaurant.pk).delete()
+
+
+def test_the_dispatcher_runs_the_job_in_each_restaurant_and_a_broken_one_stops_none(
+    committed_restaurants, broken_restaurant, celery_worker
+):
+    carrera, casa_azul = committed_restaurants
+    with tenant_context(carrera):
+        in_carrera = due_now("C01")
+    with tenant_context(casa_azul):
+        in_casa_azul = due_now("A01")
+    connection.set_schema_to_public()
+
+    dispatch.delay("activate")
+
+    deadline = time.monotonic() + 30
+    statuses = {}
+    while time.monotonic() < deadline:
+        for restaurant, reservation in ((carrera, in_carrera), (casa_azul, in_casa_azul)):
+            with tenant_context(restaurant):
+                statuses[restaurant.slug] = Reservation.objects.get(pk=reservation.pk).status
+        if set(statuses.values()) == {"seated"}:
+            break
+        time.sleep(0.2)
+    assert statuses == {"carrera": "seated", "casa-azul": "seated"}
+    for restaurant, reservation in ((carrera, in_carrera), (casa_azul, in_casa_azul)):
+        with tenant_context(restaurant):  # each schema holds its own history, nobody else's
+            labels = set(StatusChange.objects.values_list("object_label", flat=True))
+            assert labels == {reservation.reference, reservation.table.code}
+
+
+def test_a_task_for_an_unknown_or_broken_restaurant_is_logged_with_its_schema(
+    broken_restaurant, caplog
+):
+    caplog.set_level(logging.INFO)
+
+    unknown = reservations_activate.apply(args=["no_such_schema"])
+    broken = reservations_activate.apply(args=["ruinas"])
+
+    assert unknown.successful() and unknown.result is None
+    assert "skipped: no active restaurant schema=no_such_schema" in caplog.text
+    assert broken.failed()
+    assert "reservations.activate failed schema=ruinas" in caplog.text
+
+
+def test_every_job_has_a_task_the_worker_knows():
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    assert set(JOBS.values()) <= set(app.tasks)
