@@ -100,9 +100,9 @@ def metrics_take(*, now: dt.datetime | None = None) -> int:
         live.live_event_send(
             type="metrics_updated",
             metrics={
-                "hour": newest.hour.isoformat(),
-                "occupancy_rate": float(newest.occupancy_rate),
-                "revenue": str(newest.revenue),
+                "last_hour": newest.hour.isoformat(),
+                "last_hour_occupancy_rate": float(newest.occupancy_rate),
+                "last_hour_revenue": str(newest.revenue),
             },
         )
     return len(written) if hours else 0

@@ -53,6 +53,7 @@ def live_floor(request):
             "reserved": _("Reserved tables"),
             "free_tables": _("Free tables"),
             "occupancy": _("Occupancy"),
+            "last_hour": _("Last hour"),
             "no_bookings": _("No bookings on this day."),
             "no_alerts": _("No open alerts."),
             "close": _("Close"),

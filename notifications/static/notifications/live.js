@@ -123,7 +123,8 @@
     const metrics = state.metrics;
     document.getElementById("metrics").textContent =
       `${text.occupied}: ${metrics.occupied ?? 0} · ${text.reserved}: ${metrics.reserved ?? 0} · ` +
-      `${text.free_tables}: ${metrics.free ?? 0} · ${text.occupancy}: ${metrics.occupancy_rate ?? 0} %`;
+      `${text.free_tables}: ${metrics.free ?? 0} · ${text.occupancy}: ${metrics.occupancy_rate ?? 0} %` +
+      (metrics.last_hour ? ` · ${text.last_hour}: ${metrics.last_hour_occupancy_rate} %` : "");
   }
 
   function drawAlerts() {
