@@ -14,9 +14,10 @@ from reservations.models import Reservation, ReservationStatus, Table, TableStat
 def hour_figures(*, hour: dt.datetime) -> dict:
     """Tables occupied, reserved and free during the hour from ``hour``, and what was paid.
 
-    From the book, not from the tables' current status, so that an hour is counted the
-    same whenever it is counted: a table is occupied if a party sat at it during the
-    hour, reserved if a confirmed or pending party was due in it.
+    Parties come from the book, not from the tables' current status, so that a late run
+    counts an hour as it was: a table is occupied if a party sat at it during the hour,
+    reserved if a confirmed or pending party was due in it. The number of tables, and
+    those in maintenance, are the floor's when counted (their past is not kept).
     """
     ends = hour + dt.timedelta(hours=1)
     during = Reservation.objects.filter(starts_at__lt=ends, ends_at__gt=hour)

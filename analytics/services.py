@@ -8,6 +8,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from analytics import selectors
@@ -76,9 +77,10 @@ def _hour_start(moment: dt.datetime) -> dt.datetime:
 
 def metrics_take(*, now: dt.datetime | None = None) -> int:
     """Snapshot every complete hour not yet snapshotted (the last one, or all missed ones
-    up to two days back); returns how many were written.
+    up to two days back); returns how many hours this run wrote.
 
-    One row per hour, by a unique key: a second run, or two at once, write nothing more.
+    One row per hour, by a unique key: a second run, or two at once, write nothing more
+    (two at once may each count an hour the other wrote first).
     """
     now = now or timezone.now()
     last_complete = _hour_start(now) - dt.timedelta(hours=1)
@@ -91,7 +93,9 @@ def metrics_take(*, now: dt.datetime | None = None) -> int:
     while hour <= last_complete:
         hours.append(hour)
         hour += dt.timedelta(hours=1)
-    written = MetricsSnapshot.objects.bulk_create(
+    taken = set(MetricsSnapshot.objects.filter(hour__in=hours).values_list("hour", flat=True))
+    hours = [hour for hour in hours if hour not in taken]
+    MetricsSnapshot.objects.bulk_create(
         [MetricsSnapshot(hour=hour, **selectors.hour_figures(hour=hour)) for hour in hours],
         ignore_conflicts=True,
     )
@@ -105,7 +109,7 @@ def metrics_take(*, now: dt.datetime | None = None) -> int:
                 "last_hour_revenue": str(newest.revenue),
             },
         )
-    return len(written) if hours else 0
+    return len(hours)
 
 
 def _raise_unless_cooling(
@@ -141,14 +145,18 @@ def alerts_check(*, now: dt.datetime | None = None) -> list[Alert]:
 
     now = now or timezone.now()
     policy = booking_policy_get()
-    rate = live_metrics()["occupancy_rate"]
+    floor = live_metrics()
+    rate = floor["occupancy_rate"]
+    shown_rate = number_format(rate, decimal_pos=1)
     raised = []
-    if rate >= policy.high_occupancy_percent:
+    if floor["total"] == floor["maintenance"]:
+        pass  # no table in service: occupancy means nothing
+    elif rate >= policy.high_occupancy_percent:
         raised.append(
             _raise_unless_cooling(
                 kind=AlertKind.HIGH_OCCUPANCY,
                 severity=AlertSeverity.HIGH,
-                message=_("Occupancy at %(rate)s %%.") % {"rate": rate},
+                message=_("Occupancy at %(rate)s %%.") % {"rate": shown_rate},
                 subject="",
                 cooldown_minutes=policy.high_occupancy_cooldown_minutes,
                 now=now,
@@ -159,7 +167,7 @@ def alerts_check(*, now: dt.datetime | None = None) -> list[Alert]:
             _raise_unless_cooling(
                 kind=AlertKind.LOW_OCCUPANCY,
                 severity=AlertSeverity.MEDIUM,
-                message=_("Occupancy at %(rate)s %% during opening hours.") % {"rate": rate},
+                message=_("Occupancy at %(rate)s %% during opening hours.") % {"rate": shown_rate},
                 subject="",
                 cooldown_minutes=policy.low_occupancy_cooldown_minutes,
                 now=now,
@@ -192,7 +200,7 @@ def analytics_cleanup(*, now: dt.datetime | None = None) -> int:
     deleted = 0
     for queryset in (
         MetricsSnapshot.objects.filter(hour__lt=cutoff),
-        Alert.objects.filter(status=AlertStatus.RESOLVED, raised_at__lt=cutoff),
+        Alert.objects.filter(status=AlertStatus.RESOLVED, resolved_at__lt=cutoff),
     ):
         while batch := list(queryset.values_list("pk", flat=True)[:CLEANUP_BATCH]):
             deleted += queryset.model.objects.filter(pk__in=batch).delete()[0]

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 
 from django.db import DatabaseError, connection
+from django.utils import translation
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
 from config.celery import app
@@ -44,7 +45,8 @@ def restaurant_task(name: str) -> Callable:
             if restaurant is None:
                 logger.warning("%s skipped: no active restaurant schema=%s", name, schema_name)
                 return None
-            with tenant_context(restaurant):
+            # In its schema, and in its language (alert messages are stored as text).
+            with tenant_context(restaurant), translation.override(restaurant.language):
                 try:
                     return function()
                 except DatabaseError:
