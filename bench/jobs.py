@@ -1,0 +1,442 @@
+"""Scheduled jobs benchmark: provisioning 200 restaurants, then one beat's sweep over them.
+
+1. Provisioning: ``restaurant_provision`` creates ``bench-jobs-001`` … ``bench-jobs-200``
+   (once; later runs reuse them). Printed: seconds per restaurant created in this run, mean
+   and p95, and how much of it is the schema's creation (``Restaurant.create_schema``: the
+   tenant migrations). When fewer than 5 were created in this run, 5 throwaway restaurants
+   are created and deleted again (``delete(force_drop=True)``) for the figure. When the
+   figure misses its target, 5 more throwaway restaurants are created by cloning a migrated
+   template schema instead (django-tenants' ``TENANT_BASE_SCHEMA`` with
+   ``TENANT_CREATION_FAKES_MIGRATIONS``, set for this process only), and the clone's tables,
+   indexes and constraints are compared with a migrated schema's. The template schema
+   (``bench_jobs_template``) is kept, and migrated again on every run.
+2. The sweep: each bench restaurant has 10 tables, opening hours all day and 20 reservations
+   around now (seeded once, reset before every run so that every run does the same work):
+   9 seated four hours ago, due to be finished; 9 starting ten minutes ago, due to be seated;
+   one starting in fifteen minutes, whose table is due to be reserved; one later. Its alerts
+   are deleted and its metrics are taken up to the hour before the last complete one.
+   One real worker (``celery worker --pool solo``, as production starts it but with one
+   process) consumes the dedicated queue ``bench-jobs``; this process sends
+   ``dispatch("activate")``, ``dispatch("metrics")`` and ``dispatch("alerts")`` as beat does.
+   The sweep ends when the broker's queue is empty (``LLEN``) and the worker reports no
+   active and no reserved task, twice in a row (polled every 0.25 s; the end is the first
+   of the two polls). The tasks run are the worker's own count (``inspect().stats()``); its
+   effects are checked in the bench restaurants: 9 seated, 9 finished, 1 table reserved,
+   the last hour's metrics snapshot and one high-occupancy alert (9 of 10 tables occupied).
+   Every other active restaurant of the database gets its three tasks too, as in production.
+
+Run with ``python3 dev.py bench jobs``; the first run takes minutes (200 schemas).
+"""
+
+import datetime as dt
+import math
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from unittest import mock
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ["CELERY_QUEUE"] = QUEUE = "bench-jobs"  # this process's and the worker's
+os.environ.setdefault("LOG_LEVEL", "WARNING")  # no log line per restaurant created
+
+import django
+
+django.setup()
+
+import redis  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django_tenants.clone import CloneSchema  # noqa: E402
+from django_tenants.utils import get_public_schema_name, schema_exists, tenant_context  # noqa: E402
+
+from analytics.models import Alert, MetricsSnapshot  # noqa: E402
+from analytics.services import metrics_take  # noqa: E402
+from config.celery import app  # noqa: E402
+from reservations import selectors  # noqa: E402
+from reservations.models import (  # noqa: E402
+    Customer,
+    OpeningPeriod,
+    Reservation,
+    ReservationStatus,
+    Table,
+    TableStatus,
+)
+from restaurants.models import Restaurant  # noqa: E402
+from restaurants.services import restaurant_provision  # noqa: E402
+from restaurants.tasks import JOBS as JOB_TASKS  # noqa: E402
+from restaurants.tasks import dispatch  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+RESTAURANTS = 200
+SLUGS = [f"bench-jobs-{number:03d}" for number in range(1, RESTAURANTS + 1)]
+THROWAWAY = 5
+THROWAWAY_PATTERN = r"^bench-jobs-(fresh|clone)-"
+TEMPLATE_SCHEMA = "bench_jobs_template"
+PASSWORD = "Bench-Password-2030"
+PROVISION_TARGET_SECONDS = 2
+SWEEP_TARGET_SECONDS = 60
+JOBS = ("activate", "metrics", "alerts")
+WORKER = f"bench-jobs@{socket.gethostname()}"
+POLL_SECONDS = 0.25
+DRAIN_LIMIT_SECONDS = 30 * 60
+
+TABLE_CODES = [f"J{number:02d}" for number in range(1, 11)]
+# (table, role) of each reservation, in creation order: nine tables each with a party to
+# finish and a party to seat, the tenth with a party arriving soon and a later one.
+PLAN = [(code, role) for code in TABLE_CODES[:9] for role in ("finish", "seat")]
+PLAN += [(TABLE_CODES[9], "arriving"), (TABLE_CODES[9], "later")]
+SEATED_TABLES = TABLE_CODES[:9]
+
+
+# --- Provisioning ---------------------------------------------------------------------------
+
+
+def provision(slug: str, name: str) -> tuple[Restaurant, bool]:
+    return restaurant_provision(
+        name=name,
+        slug=slug,
+        plan="basic",
+        timezone="America/Mexico_City",
+        currency="USD",
+        language="es",
+        manager_email=f"manager@{slug}.example.com",
+        manager_password=PASSWORD,
+    )
+
+
+def timed(owner, name: str, seconds: list[float]):
+    """Patch ``owner.name`` to note how long each call takes."""
+    original = getattr(owner, name)
+
+    def call(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            seconds.append(time.perf_counter() - started)
+
+    return mock.patch.object(owner, name, call)
+
+
+def provision_timed(slugs: list[str], *, progress: bool = False):
+    """Provision these restaurants; returns them, and the seconds of each one created: in all,
+    in ``create_schema`` and, when cloning, in the clone function."""
+    seconds = {"provision": [], "create_schema": [], "clone_schema": []}
+    restaurants = []
+    with (
+        timed(Restaurant, "create_schema", seconds["create_schema"]),
+        timed(CloneSchema, "clone_schema", seconds["clone_schema"]),
+    ):
+        for index, slug in enumerate(slugs, start=1):
+            started = time.perf_counter()
+            restaurant, created = provision(slug, f"Bench Jobs {slug.removeprefix('bench-jobs-')}")
+            if created:
+                seconds["provision"].append(time.perf_counter() - started)
+            restaurants.append(restaurant)
+            if progress and created and index % 50 == 0:
+                print(f"  {index}/{len(slugs)} provisioned", flush=True)
+    return restaurants, seconds
+
+
+def throwaway_delete(restaurants) -> None:
+    connection.set_schema_to_public()
+    for restaurant in restaurants:
+        restaurant.delete(force_drop=True)
+        if schema_exists(restaurant.schema_name):
+            raise RuntimeError(f"schema {restaurant.schema_name} left behind by delete")
+
+
+def throwaway_timed(kind: str):
+    """Create throwaway restaurants and delete them; returns their seconds and the shape of
+    the first one's schema."""
+    slugs = [f"bench-jobs-{kind}-{number}" for number in range(1, THROWAWAY + 1)]
+    restaurants, seconds = provision_timed(slugs)
+    try:
+        return seconds, schema_shape(restaurants[0].schema_name)
+    finally:
+        throwaway_delete(restaurants)
+
+
+def nearest_rank_p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[math.ceil(0.95 * len(ordered)) - 1]
+
+
+def report_provisioning(label: str, seconds: dict[str, list[float]], note: str) -> float:
+    total = seconds["provision"]
+    mean, p95 = statistics.fmean(total), nearest_rank_p95(total)
+    verdict = "met" if p95 <= PROVISION_TARGET_SECONDS else "MISSED"
+    print(
+        f"{label:<34} mean {mean:5.2f} s   p95 {p95:5.2f} s   ({note})   "
+        f"target ≤ {PROVISION_TARGET_SECONDS} s (mean and p95): {verdict}"
+    )
+    steps = {
+        "  of which create_schema": seconds["create_schema"],
+        "    of which clone_schema (SQL)": seconds["clone_schema"],
+    }
+    for step, step_seconds in steps.items():
+        if step_seconds:
+            print(
+                f"{step:<34} mean {statistics.fmean(step_seconds):5.2f} s   "
+                f"p95 {nearest_rank_p95(step_seconds):5.2f} s"
+            )
+    return p95
+
+
+def schemas_count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_namespace"
+            " WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'"
+        )
+        return cursor.fetchone()[0]
+
+
+def schema_shape(schema_name: str) -> tuple[int, int, int]:
+    """Tables, indexes and constraints of a schema."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM pg_tables WHERE schemaname = %(schema)s),"
+            " (SELECT count(*) FROM pg_indexes WHERE schemaname = %(schema)s),"
+            " (SELECT count(*) FROM pg_constraint JOIN pg_namespace ON"
+            "  pg_namespace.oid = pg_constraint.connamespace WHERE nspname = %(schema)s)",
+            {"schema": schema_name},
+        )
+        return cursor.fetchone()
+
+
+def template_migrate() -> None:
+    """The clone source: a schema of no restaurant, migrated like the restaurants' ones."""
+    connection.set_schema_to_public()
+    if not schema_exists(TEMPLATE_SCHEMA):
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE SCHEMA {TEMPLATE_SCHEMA}")
+    call_command(
+        "migrate_schemas",
+        tenant=True,
+        schema_name=TEMPLATE_SCHEMA,
+        interactive=False,
+        verbosity=0,
+    )
+
+
+def provisioning() -> list[Restaurant]:
+    connection.set_schema_to_public()
+    throwaway_delete(Restaurant.objects.filter(slug__regex=THROWAWAY_PATTERN))
+    missing = RESTAURANTS - Restaurant.objects.filter(slug__in=SLUGS).count()
+    if missing:
+        print(f"provisioning {missing} restaurants (first run only)…", flush=True)
+    restaurants, seconds = provision_timed(SLUGS, progress=True)
+    if len(seconds["provision"]) >= THROWAWAY:
+        note = f"{len(seconds['provision'])} created in this run"
+        migrated_shape = schema_shape(restaurants[-1].schema_name)
+    else:
+        seconds, migrated_shape = throwaway_timed("fresh")
+        note = f"{RESTAURANTS} existed: {THROWAWAY} throwaway ones, created and deleted"
+    p95 = report_provisioning("provision per restaurant", seconds, note)
+    if p95 > PROVISION_TARGET_SECONDS:
+        template_migrate()
+        with override_settings(
+            TENANT_BASE_SCHEMA=TEMPLATE_SCHEMA, TENANT_CREATION_FAKES_MIGRATIONS=True
+        ):
+            seconds, cloned_shape = throwaway_timed("clone")
+        report_provisioning(
+            "provision, schema cloned",
+            seconds,
+            f"{THROWAWAY} throwaway ones from {TEMPLATE_SCHEMA}, "
+            f"{schemas_count()} schemas in the database",
+        )
+        tables, indexes, constraints = cloned_shape
+        print(
+            f"  cloned schema: {tables} tables, {indexes} indexes, {constraints} constraints; "
+            f"same as a migrated one: {'yes' if cloned_shape == migrated_shape else 'NO'} "
+            f"(migrated: {migrated_shape[0]}, {migrated_shape[1]}, {migrated_shape[2]})"
+        )
+    return restaurants
+
+
+# --- Floor ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def floor_seed(slug: str) -> None:
+    """Opening hours all day, 10 tables, a customer and the 20 reservations of PLAN."""
+    policy = selectors.booking_policy_get()
+    policy.periods.all().delete()
+    OpeningPeriod.objects.bulk_create(
+        OpeningPeriod(policy=policy, weekday=day, opens_at=dt.time(0), closes_at=dt.time(23, 59))
+        for day in range(7)
+    )
+    selectors.booking_policy_forget()
+    tables = {
+        table.code: table
+        for table in Table.objects.bulk_create(
+            Table(code=code, min_capacity=1, max_capacity=4) for code in TABLE_CODES
+        )
+    }
+    customer = Customer.objects.create(
+        first_name="Bench", last_name="Jobs", email=f"guest@{slug}.example.com"
+    )
+    moment = timezone.now() - dt.timedelta(days=30)
+    Reservation.objects.bulk_create(
+        Reservation(
+            customer=customer,
+            table=tables[code],
+            starts_at=moment + dt.timedelta(hours=3 * index),
+            ends_at=moment + dt.timedelta(hours=3 * index + 2),
+            party_size=2,
+            status=ReservationStatus.CANCELLED,
+        )
+        for index, (code, _role) in enumerate(PLAN)
+    )
+
+
+def floor_reset(now: dt.datetime, last_hour: dt.datetime) -> None:
+    """Put the reservations, tables, alerts and metrics where the sweep finds its work."""
+    reservations = list(Reservation.objects.order_by("pk"))
+    # Out of the overlap constraint while their times move.
+    Reservation.objects.update(status=ReservationStatus.CANCELLED)
+    for reservation, (_code, role) in zip(reservations, PLAN, strict=True):
+        starts_in = {"finish": -240, "seat": -10, "arriving": 15, "later": 180}[role]
+        reservation.starts_at = now + dt.timedelta(minutes=starts_in)
+        reservation.ends_at = reservation.starts_at + dt.timedelta(hours=2)
+        reservation.status = (
+            ReservationStatus.SEATED if role == "finish" else ReservationStatus.CONFIRMED
+        )
+        reservation.seated_at = reservation.starts_at if role == "finish" else None
+    Reservation.objects.bulk_update(reservations, ["status", "starts_at", "ends_at", "seated_at"])
+    Table.objects.update(status=TableStatus.AVAILABLE)
+    Table.objects.filter(code__in=SEATED_TABLES).update(status=TableStatus.OCCUPIED)
+    Alert.objects.all().delete()
+    MetricsSnapshot.objects.filter(hour__gte=last_hour).delete()
+    metrics_take(now=now - dt.timedelta(hours=1))  # up to the hour before ``last_hour``
+
+
+def floors_ready(restaurants, now: dt.datetime, last_hour: dt.datetime) -> None:
+    for restaurant in restaurants:
+        with tenant_context(restaurant):
+            if not Table.objects.filter(code__in=TABLE_CODES).exists():
+                floor_seed(restaurant.slug)
+            floor_reset(now, last_hour)
+
+
+def effects(restaurants, sent_at: dt.datetime, last_hour: dt.datetime) -> dict[str, int]:
+    found = dict.fromkeys(("seated", "finished", "reserved", "snapshots", "alerts"), 0)
+    for restaurant in restaurants:
+        with tenant_context(restaurant):
+            found["seated"] += Reservation.objects.filter(
+                status=ReservationStatus.SEATED, seated_at__gte=sent_at
+            ).count()
+            found["finished"] += Reservation.objects.filter(
+                status=ReservationStatus.FINISHED
+            ).count()
+            found["reserved"] += Table.objects.filter(status=TableStatus.RESERVED).count()
+            found["snapshots"] += MetricsSnapshot.objects.filter(hour=last_hour).count()
+            found["alerts"] += Alert.objects.count()
+    return found
+
+
+# --- The worker -----------------------------------------------------------------------------
+
+
+def worker_start() -> subprocess.Popen:
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo"]
+    command += ["-Q", QUEUE, "-n", "bench-jobs@%h", "-l", "warning"]
+    process = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        if app.control.ping(destination=[WORKER], timeout=1):
+            return process
+    worker_stop(process)
+    raise RuntimeError(f"the worker {WORKER} did not answer ping")
+
+
+def worker_stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def worker_idle() -> bool:
+    inspector = app.control.inspect(destination=[WORKER], timeout=5, limit=1)
+    active, reserved = inspector.active(), inspector.reserved()
+    if active is None or reserved is None:  # busy with a task for more than 5 s
+        return False
+    return not active[WORKER] and not reserved[WORKER]
+
+
+def drained_at(broker: redis.Redis, worker: subprocess.Popen) -> float:
+    """When the queue was first seen empty and the worker idle, twice in a row."""
+    empty_since = None
+    deadline = time.monotonic() + DRAIN_LIMIT_SECONDS
+    while True:
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the worker exited or did not drain the queue in time")
+        polled = time.perf_counter()
+        if broker.llen(QUEUE) == 0 and worker_idle():
+            if empty_since is not None:
+                return empty_since
+            empty_since = polled
+        else:
+            empty_since = None
+        time.sleep(POLL_SECONDS)
+
+
+def sweep(restaurants) -> None:
+    connection.set_schema_to_public()
+    active = (
+        Restaurant.objects.filter(is_active=True).exclude(schema_name=get_public_schema_name())
+    ).count()
+    now = timezone.now()
+    last_hour = now.replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=1)
+    floors_ready(restaurants, now, last_hour)
+    connection.set_schema_to_public()
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.delete(QUEUE)  # anything left by an interrupted run
+    worker = worker_start()
+    try:
+        sent_at = timezone.now()
+        started = time.perf_counter()
+        for job in JOBS:
+            dispatch.delay(job)
+        seconds = drained_at(broker, worker) - started
+        ran = app.control.inspect(destination=[WORKER], timeout=5).stats()[WORKER]["total"]
+    finally:
+        worker_stop(worker)
+    tasks = sum(ran.get(JOB_TASKS[job], 0) for job in JOBS)
+    verdict = "met" if seconds <= SWEEP_TARGET_SECONDS else "MISSED"
+    print(
+        f"{'sweep (activate, metrics, alerts)':<34} {seconds:6.1f} s for {tasks} per-restaurant "
+        f"tasks (expected {active} active restaurants × {len(JOBS)} = {active * len(JOBS)}) "
+        f"and {ran.get('restaurants.dispatch', 0)} dispatchers   "
+        f"target ≤ {SWEEP_TARGET_SECONDS} s: {verdict}"
+    )
+    print("  tasks run by the worker: " + ", ".join(f"{name} {ran[name]}" for name in sorted(ran)))
+    found = effects(restaurants, sent_at, last_hour)
+    due = RESTAURANTS * len(SEATED_TABLES)
+    print(
+        f"  effects in the {RESTAURANTS} bench restaurants: "
+        f"{found['seated']}/{due} seated, {found['finished']}/{due} finished, {found['reserved']}/{RESTAURANTS} tables reserved, "
+        f"{found['snapshots']}/{RESTAURANTS} snapshots of {last_hour:%H:%M} UTC, "
+        f"{found['alerts']}/{RESTAURANTS} alerts raised"
+    )
+
+
+def main() -> None:
+    restaurants = provisioning()
+    sweep(restaurants)
+
+
+if __name__ == "__main__":
+    main()
