@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -315,7 +316,22 @@ def command_up(options) -> int:
         say("stopped cleanly" if clean else "stopped (some processes had to be killed)")
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> None:
+    """The browser tests drive Debian's Chromium; install it when this machine can."""
+    if CHROMIUM.exists() or not shutil.which("apt-get") or os.geteuid() != 0:
+        return
+    say("installing Chromium for the browser tests (Debian's package)")
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "chromium"], check=True, stdout=subprocess.DEVNULL
+    )
+
+
 def command_test(options) -> int:
+    ensure_chromium()
     with servers_environment() as env:
         run = secrets.token_hex(4)
         # Tests use their own cache namespace and queue on whatever Redis they are given.
