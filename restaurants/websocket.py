@@ -29,7 +29,7 @@ from restaurants.models import Domain
 logger = logging.getLogger(__name__)
 
 # Close codes a refused socket gets (4000-4999 are the application's own).
-CLOSE_UNKNOWN_HOST = 4404
+CLOSE_NOT_FOUND = 4404  # no restaurant at that host, or no socket at that path
 CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_MESSAGE = 4400
 
@@ -93,7 +93,7 @@ class RestaurantWebsocketMiddleware:
             logger.info("websocket refused: no restaurant at host=%s", hostname or "-")
             message = await receive()
             if message["type"] == "websocket.connect":
-                await send({"type": "websocket.close", "code": CLOSE_UNKNOWN_HOST})
+                await send({"type": "websocket.close", "code": CLOSE_NOT_FOUND})
             return None
         return await self.app({**scope, "restaurant": restaurant, "user": user}, receive, send)
 
@@ -102,4 +102,4 @@ class NoSuchSocket(AsyncWebsocketConsumer):
     """Any other WebSocket path: closed at once instead of an error in the server's log."""
 
     async def connect(self):
-        await self.close(code=CLOSE_UNKNOWN_HOST)
+        await self.close(code=CLOSE_NOT_FOUND)

@@ -46,8 +46,9 @@ def django_db_setup(
 
 
 def _disconnect_other_sessions():
-    """End the sessions worker threads left open on the test database (consumers' threads
-    keep theirs for CONN_MAX_AGE), so that it can be dropped."""
+    """End the sessions left open on the test database, so that it can be dropped: worker
+    threads (consumers keep theirs for CONN_MAX_AGE) and the second per-context connection
+    the tests' ORM calls get while Playwright's sync API runs."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"

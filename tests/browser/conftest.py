@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from tests.conftest import ROOT
 
@@ -35,9 +34,6 @@ def chromium(sync_queries_beside_playwright):
         )
         yield browser
         browser.close()
-        # While Playwright runs, Django's per-context connection is a second one; close it
-        # here, in that context, or it would hold the test database open at the end.
-        connections.close_all()
 
 
 @pytest.fixture

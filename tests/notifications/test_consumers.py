@@ -20,6 +20,7 @@ from restaurants.websocket import restaurant_database
 from tests.conftest import PASSWORD
 from tests.factories import CustomerFactory, TableFactory, open_every_day
 from tests.notifications.conftest import ANA, CARLA, session_cookie
+from tests.reservations.test_public import booking
 
 pytestmark = pytest.mark.asyncio
 
@@ -224,18 +225,7 @@ async def test_a_booking_on_the_public_page_reaches_the_staff_socket(open_socket
 
         # An address of its own: the per-IP booking limit counts other tests' bookings too.
         return Client(HTTP_HOST=CARRERA, REMOTE_ADDR="203.0.113.7").post(
-            "/",
-            {
-                "day": f"{day:%Y-%m-%d}",
-                "party_size": "2",
-                "time": "20:00",
-                "first_name": "Lucía",
-                "last_name": "García",
-                "phone": "55 1234 5678",
-                "email": "lucia@example.com",
-                "website": "",
-                "submission": "livefloor1",
-            },
+            "/", booking(day, submission="livefloor1")
         )
 
     response = await database_sync_to_async(book_on_the_web)()
