@@ -44,7 +44,7 @@ BOOKING_ATTEMPTS = 3
 # --- Audit history ----------------------------------------------------------------------
 
 
-def status_change_record(
+def status_change_build(
     *,
     subject,
     from_status: str,
@@ -53,7 +53,7 @@ def status_change_record(
     actor_kind: str | None = None,
     reason: str = "",
 ) -> StatusChange:
-    """Record one status change of a table, reservation or note."""
+    """One status change of a table, reservation or note, not saved yet."""
     if actor_kind is None:
         actor_kind = ActorKind.USER if by is not None else ActorKind.SYSTEM
     if actor_kind == ActorKind.USER:
@@ -62,7 +62,7 @@ def status_change_record(
         label = _("customer")
     else:
         label = _("system")
-    return StatusChange.objects.create(
+    return StatusChange(
         content_type=ContentType.objects.get_for_model(subject),
         object_id=subject.pk,
         object_label=str(getattr(subject, "reference", None) or getattr(subject, "code", subject))[
@@ -77,21 +77,40 @@ def status_change_record(
     )
 
 
+def status_change_record(**change) -> StatusChange:
+    """Record one status change of a table, reservation or note (see ``status_change_build``)."""
+    recorded = status_change_build(**change)
+    recorded.save()
+    return recorded
+
+
 def status_change_apply(
     *, subject, to: str, by=None, actor_kind: str | None = None, reason: str = ""
 ) -> None:
     """Save a locked table, reservation or note in its new status and record the move."""
-    previous = subject.status
-    subject.status = to
-    subject.save(update_fields=["status", "updated_at"])
-    status_change_record(
-        subject=subject,
-        from_status=previous,
-        to_status=to,
-        by=by,
-        actor_kind=actor_kind,
-        reason=reason,
-    )
+    _statuses_write([subject], to=to, by=by, actor_kind=actor_kind, reasons={subject.pk: reason})
+
+
+def _statuses_write(subjects: list, *, to: str, by, actor_kind, reasons: dict, **fields) -> None:
+    """Write ``to`` (and ``fields``) on locked rows of one model in one UPDATE, and record
+    each move in the audit history (``reasons`` by id) in one INSERT."""
+    written = {"status": to, "updated_at": timezone.now(), **fields}
+    type(subjects[0]).objects.filter(pk__in=[subject.pk for subject in subjects]).update(**written)
+    changes = [
+        status_change_build(
+            subject=subject,
+            from_status=subject.status,
+            to_status=to,
+            by=by,
+            actor_kind=actor_kind,
+            reason=reasons.get(subject.pk, ""),
+        )
+        for subject in subjects
+    ]
+    StatusChange.objects.bulk_create(changes)
+    for subject in subjects:
+        for field, value in written.items():
+            setattr(subject, field, value)
 
 
 # --- Tables -----------------------------------------------------------------------------
@@ -129,11 +148,22 @@ def table_save(*, table: Table, by=None) -> Table:
 def table_set_status(*, table: Table, to: str, by=None, actor_kind=None, reason: str = "") -> Table:
     """Move a table to another status and record it; no change, no record."""
     locked = Table.objects.select_for_update().get(pk=table.pk)
-    if locked.status == to:
-        return locked
-    status_change_apply(subject=locked, to=to, by=by, actor_kind=actor_kind, reason=reason)
-    live.table_changed(locked)
+    _tables_move([locked], to=to, by=by, actor_kind=actor_kind, reasons={locked.pk: reason})
     return locked
+
+
+def _tables_move(
+    tables: list[Table], *, to: str, by=None, actor_kind=None, reasons: dict[int, str]
+) -> list[Table]:
+    """Move tables whose rows this transaction has locked, in one UPDATE, and record each
+    move (``reasons`` by table id); a table already there is left alone. Returns those moved."""
+    moving = list({table.pk: table for table in tables if table.status != to}.values())
+    if not moving:
+        return []
+    _statuses_write(moving, to=to, by=by, actor_kind=actor_kind, reasons=reasons)
+    for table in moving:
+        live.table_changed(table)
+    return moving
 
 
 def tables_reprice() -> int:
@@ -534,7 +564,6 @@ def reservation_update(
     return locked
 
 
-@transaction.atomic
 def reservation_transition(
     *,
     reservation: Reservation,
@@ -543,65 +572,116 @@ def reservation_transition(
     actor_kind: str | None = None,
     reason: str = "",
 ) -> Reservation:
-    """Move a reservation along its lifecycle; any move not in the table is refused.
-
-    Seating occupies the table and finishing frees it; cancelling gives the pre-ordered
-    dishes back to stock. Every move is recorded in the audit history.
-    """
-    locked = Reservation.objects.select_for_update().select_related("table").get(pk=reservation.pk)
-    if to not in RESERVATION_TRANSITIONS.get(locked.status, ()):
-        raise ValidationError(
-            _("A reservation in status «%(from)s» cannot move to «%(to)s».")
-            % {
-                "from": locked.get_status_display(),
-                "to": ReservationStatus(to).label if to in ReservationStatus.values else to,
-            }
-        )
-    status_change_apply(subject=locked, to=to, by=by, actor_kind=actor_kind, reason=reason)
-    if to == ReservationStatus.CANCELLED:
-        from menu.services import pre_orders_release
-
-        pre_orders_release(reservation=locked)
-    if to == ReservationStatus.SEATED:
-        locked.seated_at = timezone.now()
-        locked.save(update_fields=["seated_at"])
-        table_set_status(
-            table=locked.table,
-            to=TableStatus.OCCUPIED,
-            by=by,
-            actor_kind=actor_kind,
-            reason=locked.reference,
-        )
-    elif to in (ReservationStatus.FINISHED, ReservationStatus.NO_SHOW, ReservationStatus.CANCELLED):
-        still_seated = (
-            Reservation.objects.filter(table=locked.table, status=ReservationStatus.SEATED)
-            .exclude(pk=locked.pk)
-            .exists()
-        )
-        if not still_seated and locked.table.status in (TableStatus.OCCUPIED, TableStatus.RESERVED):
-            table_set_status(
-                table=locked.table,
-                to=TableStatus.AVAILABLE,
-                by=by,
-                actor_kind=actor_kind,
-                reason=locked.reference,
-            )
-    live.reservation_changed(locked)
-    reservation.status = locked.status
-    return locked
+    """Move one reservation along its lifecycle (see ``reservations_move``); a move that is
+    not in the table is refused with a ``ValidationError``."""
+    moved, refused = reservations_move(
+        reservations=Reservation.objects.filter(pk=reservation.pk),
+        to=to,
+        by=by,
+        actor_kind=actor_kind,
+        reason=reason,
+    )
+    if refused:
+        raise ValidationError(refused[0][1])
+    if not moved:
+        raise Reservation.DoesNotExist(f"reservation {reservation.pk} does not exist")
+    reservation.status = moved[0].status
+    return moved[0]
 
 
 def reservations_transition(
     *, reservations, to: str, by=None, reason: str = ""
 ) -> tuple[int, list[str]]:
-    """Move several reservations; returns how many moved and the messages of those refused."""
-    moved, refused = 0, []
-    for reservation in reservations:
-        try:
-            reservation_transition(reservation=reservation, to=to, by=by, reason=reason)
-            moved += 1
-        except ValidationError as error:
-            refused.append(f"{reservation.reference}: {' '.join(error.messages)}")
+    """Move the selected reservations; returns how many moved and the messages of those
+    refused."""
+    moved, refused = reservations_move(
+        reservations=Reservation.objects.filter(pk__in=reservations.values("pk")),
+        to=to,
+        by=by,
+        reason=reason,
+    )
+    return len(moved), [f"{locked.reference}: {message}" for locked, message in refused]
+
+
+@transaction.atomic
+def reservations_move(
+    *,
+    reservations,
+    to: str,
+    by=None,
+    actor_kind: str | None = None,
+    reason: str = "",
+) -> tuple[list[Reservation], list[tuple[Reservation, str]]]:
+    """Move the reservations of this queryset to ``to`` in one transaction; returns those
+    moved and those refused, with the reason (a move not in the lifecycle's table).
+
+    Their rows and their tables' rows are locked first, by the queryset's own conditions
+    (checked again on rows changed meanwhile). Seating occupies the tables; finishing,
+    no-show and cancelling free a table nobody else is seated at; cancelling gives the
+    pre-ordered dishes back to stock. Every move is recorded in the audit history and sent
+    to the live floor. The writes are a few statements, whatever the number of moves.
+    """
+    locked = list(
+        reservations.select_for_update(of=("self", "table"))
+        .select_related("table", "customer")
+        .order_by("pk")
+    )
+    moved, refused = [], []
+    for reservation in locked:
+        if to in RESERVATION_TRANSITIONS.get(reservation.status, ()):
+            moved.append(reservation)
+            continue
+        message = _("A reservation in status «%(from)s» cannot move to «%(to)s».") % {
+            "from": reservation.get_status_display(),
+            "to": ReservationStatus(to).label if to in ReservationStatus.values else to,
+        }
+        refused.append((reservation, message))
+    if not moved:
+        return moved, refused
+
+    _statuses_write(
+        moved,
+        to=to,
+        by=by,
+        actor_kind=actor_kind,
+        reasons=dict.fromkeys((reservation.pk for reservation in moved), reason),
+        **({"seated_at": timezone.now()} if to == ReservationStatus.SEATED else {}),
+    )
+
+    if to == ReservationStatus.CANCELLED:
+        from menu.services import pre_orders_release
+
+        for reservation in moved:
+            pre_orders_release(reservation=reservation)
+    table_reasons = {reservation.table_id: reservation.reference for reservation in moved}
+    if to == ReservationStatus.SEATED:
+        _tables_move(
+            [reservation.table for reservation in moved],
+            to=TableStatus.OCCUPIED,
+            by=by,
+            actor_kind=actor_kind,
+            reasons=table_reasons,
+        )
+    elif to in (ReservationStatus.FINISHED, ReservationStatus.NO_SHOW, ReservationStatus.CANCELLED):
+        still_seated = set(
+            Reservation.objects.filter(
+                table_id__in=table_reasons, status=ReservationStatus.SEATED
+            ).values_list("table_id", flat=True)
+        )
+        _tables_move(
+            [
+                reservation.table
+                for reservation in moved
+                if reservation.table_id not in still_seated
+                and reservation.table.status in (TableStatus.OCCUPIED, TableStatus.RESERVED)
+            ],
+            to=TableStatus.AVAILABLE,
+            by=by,
+            actor_kind=actor_kind,
+            reasons=table_reasons,
+        )
+    for reservation in moved:
+        live.reservation_changed(reservation)
     return moved, refused
 
 
@@ -617,8 +697,8 @@ def reservations_activate(*, now: dt.datetime | None = None) -> dict[str, int]:
     - a seated booking is finished ``finish_after_minutes`` after it was seated;
     - if the policy says so, a confirmed booking never seated is a no-show
       ``no_show_after_minutes`` after its start.
-    Every move goes through ``reservation_transition``/``table_set_status`` as the system,
-    which lock the row and refuse a move already made.
+    Each kind of move is one ``reservations_move`` as the system, which locks the rows and
+    refuses a move already made.
     """
     now = now or timezone.now()
     policy = selectors.booking_policy_get()
@@ -643,27 +723,30 @@ def reservations_activate(*, now: dt.datetime | None = None) -> dict[str, int]:
         )
     moved = {"reserved": 0, "seated": 0, "finished": 0, "no_show": 0}
     for to, condition in moves:
-        for reservation in Reservation.objects.filter(condition).order_by("starts_at"):
-            try:
-                reservation_transition(reservation=reservation, to=to, actor_kind=ActorKind.SYSTEM)
-            except ValidationError:
-                continue  # moved by someone else meanwhile: their move stands
-            moved[to] += 1
-    arriving = Table.objects.filter(
-        status=TableStatus.AVAILABLE,
-        reservations__status=ReservationStatus.CONFIRMED,
-        reservations__starts_at__gt=now,
-        reservations__starts_at__lte=now + window,
-    ).distinct()
-    for table in arriving:
-        moved["reserved"] += _table_reserve_if_free(table)
+        done, _ = reservations_move(
+            reservations=Reservation.objects.filter(condition), to=to, actor_kind=ActorKind.SYSTEM
+        )
+        moved[to] += len(done)
+    moved["reserved"] = _tables_reserve_for_arrivals(now=now, window=window)
     return moved
 
 
 @transaction.atomic
-def _table_reserve_if_free(table: Table) -> int:
-    """Mark a table reserved for a party due soon, unless it changed since it was read."""
-    if not Table.objects.select_for_update().filter(pk=table.pk, status=TableStatus.AVAILABLE):
-        return 0
-    table_set_status(table=table, to=TableStatus.RESERVED, actor_kind=ActorKind.SYSTEM)
-    return 1
+def _tables_reserve_for_arrivals(*, now: dt.datetime, window: dt.timedelta) -> int:
+    """Mark reserved the free tables of parties due within ``window``; a table that changed
+    since it was read is left alone (its status is checked again under the lock)."""
+    arriving = Reservation.objects.filter(
+        status=ReservationStatus.CONFIRMED, starts_at__gt=now, starts_at__lte=now + window
+    )
+    tables = Table.objects.select_for_update().filter(
+        status=TableStatus.AVAILABLE, pk__in=arriving.values("table_id")
+    )
+    reasons = dict(arriving.order_by("-starts_at").values_list("table_id", "reference"))
+    return len(
+        _tables_move(
+            list(tables.order_by("pk")),
+            to=TableStatus.RESERVED,
+            actor_kind=ActorKind.SYSTEM,
+            reasons=reasons,
+        )
+    )

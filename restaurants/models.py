@@ -4,6 +4,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import schema_exists
+
+from restaurants import schemas
 
 SLUG_PATTERN = r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$"
 # Names that would collide with the platform's own schemas or hosts.
@@ -64,6 +67,15 @@ class Restaurant(TenantMixin):
 
     def __str__(self):
         return self.name
+
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """Create and migrate this restaurant's schema (see ``restaurants.schemas``)."""
+        if not sync_schema:
+            return super().create_schema(check_if_exists, sync_schema, verbosity)
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        schemas.schema_create(self.schema_name, verbosity=verbosity)
+        return True
 
     @staticmethod
     def schema_name_for(slug: str) -> str:

@@ -131,6 +131,36 @@ def test_running_twice_moves_nothing_twice(in_mexico):
     assert [state(reservation) for reservation in reservations] == [("seated", "occupied")] * 3
 
 
+def test_one_run_moves_every_party_due_and_says_which_booking_moved_each_table(in_mexico):
+    leaving = [booked(EIGHT_PM - 4 * 60 * MINUTE, code=f"M0{index}") for index in (1, 2)]
+    with time_machine.travel(EIGHT_PM - 4 * 60 * MINUTE + MINUTE, tick=False):
+        reservations_activate()
+    arriving = [booked(EIGHT_PM, code=f"M0{index}") for index in (3, 4)]
+    soon = booked(EIGHT_PM + 20 * MINUTE, code="M05")
+
+    with time_machine.travel(EIGHT_PM + 2 * MINUTE, tick=False):
+        moved = reservations_activate()
+
+    assert moved == {"reserved": 1, "seated": 2, "finished": 2, "no_show": 0}
+    assert [state(reservation) for reservation in leaving] == [("finished", "available")] * 2
+    assert [state(reservation) for reservation in arriving] == [("seated", "occupied")] * 2
+    assert state(soon) == ("confirmed", "reserved")
+    table_moves = StatusChange.objects.filter(
+        created_at__gte=dt.datetime(2030, 3, 5, 20, 2, tzinfo=MEXICO),
+        to_status__in=["available", "occupied", "reserved"],
+    )
+    assert sorted(
+        (change.object_label, change.to_status, change.reason) for change in table_moves
+    ) == [
+        ("M01", "available", leaving[0].reference),
+        ("M02", "available", leaving[1].reference),
+        ("M03", "occupied", arriving[0].reference),
+        ("M04", "occupied", arriving[1].reference),
+        ("M05", "reserved", soon.reference),
+    ]
+    assert {change.actor_kind for change in table_moves} == {"system"}
+
+
 def test_two_runs_at_once_seat_each_party_once(committed_restaurant):
     connection.set_tenant(committed_restaurant)
     open_every_day("12:00", "23:00")
