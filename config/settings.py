@@ -41,6 +41,29 @@ try:
     TRUSTED_PROXY_HOPS = env.integer("COMENSAL_TRUSTED_PROXY_HOPS", 1 if _behind_proxy else 0)
     # A staff screen whose socket takes longer than this to take one event is disconnected.
     LIVE_SEND_TIMEOUT_SECONDS = env.integer("COMENSAL_LIVE_SEND_TIMEOUT", 10)
+    # Restaurants' public address as customers and Twilio see it (behind a TLS proxy:
+    # https, no port); links in messages and Twilio's signatures are built on it.
+    PUBLIC_SCHEME = env.string("COMENSAL_PUBLIC_SCHEME", "http" if DEBUG else "https")
+    PUBLIC_PORT = env.string("COMENSAL_PUBLIC_PORT", "")
+    # The platform's Twilio account; a restaurant may set its own in admin. Without one,
+    # WhatsApp and SMS messages go to the outbox (the message log) only.
+    TWILIO_ACCOUNT_SID = env.string("TWILIO_ACCOUNT_SID", "")
+    TWILIO_AUTH_TOKEN = env.string("TWILIO_AUTH_TOKEN", "")
+    TWILIO_WHATSAPP_FROM = env.string("TWILIO_WHATSAPP_FROM", "")
+    TWILIO_SMS_FROM = env.string("TWILIO_SMS_FROM", "")
+    TWILIO_TIMEOUT_SECONDS = env.integer("TWILIO_TIMEOUT_SECONDS", 10)
+    # Without an email server, email messages go to the outbox only.
+    EMAIL_HOST = env.string("EMAIL_HOST", "")
+    EMAIL_PORT = env.integer("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env.string("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env.string("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", True)
+    EMAIL_TIMEOUT = env.integer("EMAIL_TIMEOUT_SECONDS", 10)
+    DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", f"reservas@{TENANT_BASE_DOMAIN}")
+    # A message the provider failed to take is tried again after 30 s, 60 s, 120 s …
+    MESSAGE_MAX_RETRIES = env.integer("COMENSAL_MESSAGE_RETRIES", 5)
+    MESSAGE_RETRY_BACKOFF_SECONDS = env.integer("COMENSAL_MESSAGE_BACKOFF_SECONDS", 30)
+    MESSAGE_RETRY_BACKOFF_MAX_SECONDS = 3600
 except env.ConfigError as error:
     sys.exit(f"Configuration error: {error}")
 

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from config.health import health
 from notifications import views as live
+from notifications import webhooks
 from reservations import views as public
 
 admin.site.site_header = admin.site.site_title = "Comensal"
@@ -26,5 +27,7 @@ urlpatterns = [
     path("api/v1/", include("reservations.urls")),
     path("api/v1/", include("billing.urls")),
     path("health", health, name="health"),
+    path("twilio/status/", webhooks.twilio_status, name="twilio-status"),
+    path("twilio/inbound/", webhooks.twilio_inbound, name="twilio-inbound"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -1,15 +1,305 @@
-"""Messages to customers. Until the providers are wired, a confirmation is logged only."""
+"""Messages to customers: queued once per booking event and channel, delivered by a task.
 
+A message is written to the log (``Message``) in the booking's own transaction and handed
+to a Celery task only after it commits: the booking never waits for a provider. Its
+idempotency key makes one row per (reservation, event, channel); a delivery claims the row
+before sending, so a redelivered or duplicated task does not send it twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
 import logging
 
-from reservations.models import Reservation
+from babel.dates import format_date
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django_tenants.utils import tenant_context
+
+from notifications import senders, texts
+from notifications.models import (
+    STATUS_RANK,
+    Channel,
+    Event,
+    Message,
+    MessageStatus,
+    MessagingSettings,
+    OptOut,
+)
+from reservations.models import Reservation, ReservationStatus
+from reservations.selectors import restaurant_zone
+from restaurants.money import money
 
 logger = logging.getLogger(__name__)
 
+# A delivery under way holds its message this long; then another may take it over.
+CLAIM = dt.timedelta(minutes=2)
 
-def reservation_confirmation_send(*, reservation_id: int) -> None:
-    """Hand a booking's confirmation to the customer's channel (logged for now)."""
-    reservation = Reservation.objects.select_related("customer").get(pk=reservation_id)
-    logger.info(
-        "confirmation queued reservation=%s status=%s", reservation.reference, reservation.status
+
+def messaging_settings() -> MessagingSettings:
+    """This restaurant's messaging settings (created with the defaults on first use)."""
+    current = MessagingSettings.objects.first()
+    return current if current is not None else MessagingSettings.objects.create()
+
+
+def restaurant_public_url() -> str:
+    """This restaurant's address as customers and Twilio reach it (settings behind a proxy)."""
+    host = f"{connection.tenant.slug}.{settings.TENANT_BASE_DOMAIN}"
+    port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
+    return f"{settings.PUBLIC_SCHEME}://{host}{port}"
+
+
+def _channels(preferred: str) -> list[str]:
+    return [preferred, *(channel for channel in Channel.values if channel != preferred)]
+
+
+def _address(customer, channel: str) -> str:
+    return customer.email if channel == Channel.EMAIL else customer.phone
+
+
+def channel_for(customer, *, preferred: str) -> tuple[str, str] | None:
+    """The channel and address to reach ``customer``: the restaurant's preferred channel
+    first, then the others the customer has an address for and did not opt out of."""
+    for channel in _channels(preferred):
+        address = _address(customer, channel)
+        if address and not OptOut.objects.filter(channel=channel, address=address).exists():
+            return channel, address
+    return None
+
+
+def message_values(reservation: Reservation, language: str) -> dict[str, str]:
+    """What a booking's message says, in ``language``: the placeholders' values."""
+    from billing.models import ConsumptionNote
+    from reservations.online import manage_token_for, pre_order_estimate
+
+    zone = restaurant_zone()
+    local_start = reservation.starts_at.astimezone(zone)
+    note = ConsumptionNote.objects.filter(reservation=reservation).first()
+    pre_orders = list(reservation.pre_orders.select_related("dish").order_by("pk"))
+    estimate = pre_order_estimate(
+        table_price=reservation.table.reservation_price,
+        items=[(item.dish.name, item.quantity, item.unit_price) for item in pre_orders],
     )
+    with translation.override(language):
+        return {
+            "restaurant": connection.tenant.name,
+            "name": reservation.customer.first_name,
+            "reference": reservation.reference,
+            "note_number": note.number if note else "",
+            "date": format_date(local_start.date(), format="full", locale=language),
+            "time": f"{local_start:%H:%M}",
+            "table": reservation.table.code,
+            "area": str(reservation.table.get_area_display()),
+            "party_size": str(reservation.party_size),
+            "dishes": "\n".join(
+                f"{quantity} × {name}: {money(amount)}"
+                for name, quantity, _price, amount in estimate.lines
+            ),
+            "table_price": money(estimate.table_price),
+            "subtotal": money(note.subtotal if note else estimate.subtotal),
+            "tax": money(note.tax if note else estimate.tax),
+            "total": money(note.total if note else estimate.total),
+            "manage_link": restaurant_public_url()
+            + reverse("booking-manage", args=[manage_token_for(reservation)]),
+        }
+
+
+def reservation_message_queue(*, reservation: Reservation, event: str, moment: str = "") -> Message:
+    """Log one message about ``reservation`` for ``event`` and send it after commit, once.
+
+    ``moment`` tells apart messages of one event that may rightly be sent more than once
+    (the reminder for each hour before a given start time). Asking again returns the message
+    already queued.
+    """
+    reservation = Reservation.objects.select_related("customer", "table").get(pk=reservation.pk)
+    customer = reservation.customer
+    messaging = messaging_settings()
+    reach = channel_for(customer, preferred=messaging.preferred_channel)
+    channel, recipient = reach or (messaging.preferred_channel, "")
+    key = f"{reservation.pk}:{event}:{channel}" + (f":{moment}" if moment else "")
+    existing = Message.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    language = customer.language or getattr(connection.tenant, "language", "es")
+    subject, body = texts.template_for(event, language)
+    values = message_values(reservation, language)
+    fields = {
+        "reservation": reservation,
+        "event": event,
+        "channel": channel,
+        "recipient": recipient,
+        "language": language,
+        "about_starts_at": reservation.starts_at,
+        "subject": texts.render(subject, values),
+        "body": texts.render(body, values),
+    }
+    if reach is None:
+        fields.update(
+            status=MessageStatus.SKIPPED,
+            error=translation.gettext("The customer has no phone or email we may write to."),
+        )
+    message, created = Message.objects.get_or_create(idempotency_key=key, defaults=fields)
+    if created and message.status == MessageStatus.PENDING:
+        schema_name = connection.schema_name
+        transaction.on_commit(lambda: _deliver_later(schema_name, message.pk))
+    return message
+
+
+def _deliver_later(schema_name: str, message_id: int) -> None:
+    from notifications.tasks import message_deliver_task
+
+    message_deliver_task.delay(schema_name, message_id)
+
+
+def message_deliver(*, message_id: int, last_attempt: bool = True) -> str:
+    """Send a pending message unless another delivery holds it or it went already; returns
+    its status. A provider failure worth retrying is raised again (``SendFailed``) unless
+    this is the last attempt; then, as for any other failure, the message is ``failed``
+    with the provider's error."""
+    now = timezone.now()
+    claimed = (
+        Message.objects.filter(pk=message_id, status=MessageStatus.PENDING)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + CLAIM, attempts=F("attempts") + 1)
+    )
+    message = Message.objects.select_related("reservation").get(pk=message_id)
+    if not claimed:
+        return message.status
+    stale = _stale(message)
+    if stale:
+        _finish(message, status=MessageStatus.SKIPPED, error=stale)
+        return message.status
+    try:
+        sent = _send(message)
+    except senders.SendFailed as failure:
+        if failure.retry and not last_attempt:
+            _finish(message, status=MessageStatus.PENDING, error=failure.error)
+            raise
+        _finish(message, status=MessageStatus.FAILED, error=failure.error, failed_at=timezone.now())
+        logger.warning(
+            "message failed id=%s channel=%s attempts=%s: %s",
+            message.pk,
+            message.channel,
+            message.attempts,
+            failure.error,
+        )
+        return message.status
+    _finish(
+        message,
+        status=MessageStatus.SENT,
+        error="",
+        provider=sent.provider,
+        provider_message_id=sent.provider_message_id,
+        sent_at=timezone.now(),
+    )
+    return message.status
+
+
+def _finish(message: Message, **fields) -> None:
+    fields["claimed_until"] = None
+    fields["updated_at"] = timezone.now()
+    Message.objects.filter(pk=message.pk).update(**fields)
+    for field, value in fields.items():
+        setattr(message, field, value)
+
+
+def _stale(message: Message) -> str:
+    """Why a message should not go any more, or ''."""
+    if OptOut.objects.filter(channel=message.channel, address=message.recipient).exists():
+        return translation.gettext("The customer opted out of this channel.")
+    reservation = message.reservation
+    if message.event == Event.REMINDER:
+        if reservation is None or reservation.status != ReservationStatus.CONFIRMED:
+            return translation.gettext("The booking is no longer confirmed.")
+        if reservation.starts_at != message.about_starts_at:
+            return translation.gettext("The booking was moved to another time.")
+    return ""
+
+
+def _send(message: Message) -> senders.Sent:
+    messaging = messaging_settings()
+    if message.channel == Channel.EMAIL:
+        if not senders.email_configured():
+            return senders.Sent(provider=senders.OUTBOX)
+        return senders.send_email(
+            sender=messaging.email_from,
+            to=message.recipient,
+            subject=message.subject,
+            body=message.body,
+        )
+    account = senders.twilio_account(messaging)
+    if account is None:
+        return senders.Sent(provider=senders.OUTBOX)
+    return senders.send_twilio(
+        account=account,
+        channel=message.channel,
+        to=message.recipient,
+        body=message.body,
+        callback_url=senders.status_callback_url(restaurant_public_url()),
+    )
+
+
+# Twilio's statuses that the log keeps; the others (queued, sending, …) change nothing.
+PROVIDER_STATUSES = {
+    "sent": MessageStatus.SENT,
+    "delivered": MessageStatus.DELIVERED,
+    "read": MessageStatus.READ,
+    "undelivered": MessageStatus.FAILED,
+    "failed": MessageStatus.FAILED,
+}
+STATUS_TIMES = {
+    MessageStatus.SENT: "sent_at",
+    MessageStatus.DELIVERED: "delivered_at",
+    MessageStatus.READ: "read_at",
+    MessageStatus.FAILED: "failed_at",
+}
+
+
+@transaction.atomic
+def message_status_record(*, provider_message_id: str, provider_status: str, error_code: str = ""):
+    """Note what the provider says became of a message; a status never goes back (a late or
+    replayed callback changes nothing). Returns the message, or None if it is not ours."""
+    status = PROVIDER_STATUSES.get(provider_status)
+    message = (
+        Message.objects.select_for_update().filter(provider_message_id=provider_message_id).first()
+        if provider_message_id
+        else None
+    )
+    if message is None or status is None:
+        return message
+    if STATUS_RANK[status] <= STATUS_RANK[message.status]:
+        return message
+    fields = {"status": status, STATUS_TIMES[status]: timezone.now()}
+    if status == MessageStatus.FAILED:
+        fields["error"] = f"Twilio error {error_code or '?'} ({provider_status})"
+    _finish(message, **fields)
+    return message
+
+
+def opt_out(*, channel: str, address: str) -> None:
+    """No more messages to ``address`` on ``channel``, until it asks again."""
+    OptOut.objects.get_or_create(channel=channel, address=address)
+
+
+def opt_in(*, channel: str, address: str) -> None:
+    OptOut.objects.filter(channel=channel, address=address).delete()
+
+
+def reservation_announce(*, reservation: Reservation, event: str, moment: str = "") -> None:
+    """Queue ``event``'s message about ``reservation`` once the current transaction commits.
+
+    Queuing runs after the commit, so the booking stands whatever happens to its message;
+    an error is logged, never raised into the booking.
+    """
+    tenant, reservation_id = connection.tenant, reservation.pk
+
+    def queue():
+        with tenant_context(tenant):
+            reservation_message_queue(
+                reservation=Reservation(pk=reservation_id), event=event, moment=moment
+            )
+
+    transaction.on_commit(queue, robust=True)

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
 
+from restaurants.models import Language
+
 # --- Booking policy ---------------------------------------------------------------------
 
 
@@ -350,6 +352,13 @@ class Customer(models.Model):
     city = models.CharField(_("city"), max_length=80, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     marketing_consent = models.BooleanField(_("accepts marketing"), default=False)
+    language = models.CharField(
+        _("language of messages"),
+        max_length=5,
+        blank=True,
+        choices=Language.choices,
+        help_text=_("Empty: the restaurant's language."),
+    )
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

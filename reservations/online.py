@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from billing.amounts import note_amounts
@@ -124,6 +124,11 @@ def reservation_book_online(
     customer, _created = services.customer_get_or_create(
         first_name=first_name.strip(), last_name=last_name.strip(), phone=phone, email=email
     )
+    # Messages about the booking are written in the language it was made in.
+    language = (translation.get_language() or "")[:2]
+    if language in ("es", "en") and customer.language != language:
+        customer.language = language
+        customer.save(update_fields=["language", "updated_at"])
     reservation = services.reservation_create(
         customer=customer,
         starts_at=starts_at,
@@ -136,14 +141,7 @@ def reservation_book_online(
     for dish, quantity in (dishes or {}).items():
         if quantity:
             pre_order_add(reservation=reservation, dish=dish, quantity=quantity)
-    transaction.on_commit(lambda: _hand_to_notifications(reservation.pk))
     return reservation, True
-
-
-def _hand_to_notifications(reservation_id: int) -> None:
-    from notifications.services import reservation_confirmation_send
-
-    reservation_confirmation_send(reservation_id=reservation_id)
 
 
 def _check_cutoff(reservation: Reservation, now: dt.datetime) -> None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications import live
+from notifications.services import reservation_announce as announce
 from reservations import selectors
 from reservations.models import (
     RESERVATION_TRANSITIONS,
@@ -496,6 +497,8 @@ def reservation_create(
             tried.add(candidate.pk)
             continue
         live.reservation_changed(reservation, created=True)
+        if reservation.status == ReservationStatus.CONFIRMED:
+            announce(reservation=reservation, event="confirmation")
         logger.info(
             "reservation created id=%s table=%s party=%s source=%s",
             reservation.pk,
@@ -529,6 +532,7 @@ def reservation_update(
             _("A reservation in status «%(status)s» can no longer be changed.")
             % {"status": locked.get_status_display()}
         )
+    before = (locked.starts_at, locked.table_id, locked.party_size)
     snapshot = _validate_booking(
         starts_at=starts_at,
         party_size=party_size,
@@ -561,6 +565,13 @@ def reservation_update(
             raise _taken_error(table) from None
         raise
     live.reservation_changed(locked)
+    changed = (locked.starts_at, locked.table_id, locked.party_size) != before
+    if changed and locked.status == ReservationStatus.CONFIRMED:
+        announce(
+            reservation=locked,
+            event="change",
+            moment=f"{locked.starts_at:%Y%m%dT%H%M}-{locked.table_id}-{locked.party_size}",
+        )
     return locked
 
 
@@ -682,6 +693,9 @@ def reservations_move(
         )
     for reservation in moved:
         live.reservation_changed(reservation)
+        if to in (ReservationStatus.CONFIRMED, ReservationStatus.CANCELLED):
+            event = "confirmation" if to == ReservationStatus.CONFIRMED else "cancellation"
+            announce(reservation=reservation, event=event)
     return moved, refused
 
 

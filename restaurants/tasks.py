@@ -31,13 +31,14 @@ JOBS: dict[str, str] = {
 }
 
 
-def restaurant_task(name: str) -> Callable:
-    """A Celery task run for one restaurant, given its schema name as the only argument."""
+def restaurant_task(name: str, **options) -> Callable:
+    """A Celery task run for one restaurant, given its schema name first, then the task's
+    own arguments (ids); ``options`` are Celery's task options."""
 
     def decorate(function: Callable):
-        @app.task(name=name)
+        @app.task(name=name, **options)
         @functools.wraps(function)
-        def task(schema_name: str):
+        def task(schema_name: str, *args):
             with schema_context(get_public_schema_name()):
                 restaurant = Restaurant.objects.filter(
                     schema_name=schema_name, is_active=True
@@ -48,7 +49,7 @@ def restaurant_task(name: str) -> Callable:
             # In its schema, and in its language (alert messages are stored as text).
             with tenant_context(restaurant), translation.override(restaurant.language):
                 try:
-                    return function()
+                    return function(*args)
                 except DatabaseError:
                     logger.exception("%s failed schema=%s", name, schema_name)
                     raise

@@ -109,6 +109,10 @@ def restaurant_b(db) -> Restaurant:
 
 
 COMMITTED_TABLES = [
+    "notifications_message",
+    "notifications_optout",
+    "notifications_messagetemplate",
+    "notifications_messagingsettings",
     "analytics_alert",
     "analytics_metricssnapshot",
     "billing_payment",

@@ -1,0 +1,181 @@
+"""Messages to customers: what each restaurant sends, how, and what became of each one."""
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from restaurants.models import Language
+
+E164 = RegexValidator(r"^\+[1-9]\d{6,14}$", _("Use the international format, e.g. +525512345678."))
+
+
+class Channel(models.TextChoices):
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+
+
+class Event(models.TextChoices):
+    CONFIRMATION = "confirmation", _("Confirmation")
+    REMINDER = "reminder", _("Reminder")
+    CHANGE = "change", _("Change")
+    CANCELLATION = "cancellation", _("Cancellation")
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Not sent")
+
+
+# How far each status is along the way: a callback never moves a message back.
+STATUS_RANK = {
+    MessageStatus.PENDING: 0,
+    MessageStatus.SENT: 1,
+    MessageStatus.DELIVERED: 2,
+    MessageStatus.READ: 3,
+    MessageStatus.FAILED: 4,
+    MessageStatus.SKIPPED: 4,
+}
+
+
+def default_reminder_hours() -> list[int]:
+    return [24, 2]
+
+
+class MessagingSettings(models.Model):
+    """How one restaurant reaches its customers: one row per restaurant schema.
+
+    Blank senders and account use the platform's (settings); the auth token is write-only.
+    """
+
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=10, choices=Channel.choices, default=Channel.WHATSAPP
+    )
+    whatsapp_from = models.CharField(
+        _("WhatsApp sender number"), max_length=16, blank=True, validators=[E164]
+    )
+    sms_from = models.CharField(
+        _("SMS sender number"), max_length=16, blank=True, validators=[E164]
+    )
+    email_from = models.EmailField(_("email sender"), blank=True)
+    twilio_account_sid = models.CharField(
+        _("Twilio account SID"),
+        max_length=34,
+        blank=True,
+        validators=[
+            RegexValidator(r"^AC[0-9a-fA-F]{32}$", _("An account SID is AC + 32 hex digits."))
+        ],
+    )
+    twilio_auth_token = models.CharField(_("Twilio auth token"), max_length=64, blank=True)
+    reminder_hours = ArrayField(
+        models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(336)]),
+        verbose_name=_("reminders (hours before)"),
+        default=default_reminder_hours,
+        blank=True,
+        size=4,
+        help_text=_("Comma-separated, e.g. 24,2. Empty: no reminders."),
+    )
+
+    class Meta:
+        verbose_name = _("messaging settings")
+        verbose_name_plural = _("messaging settings")
+
+    def __str__(self):
+        return str(_("Messaging settings"))
+
+
+class MessageTemplate(models.Model):
+    """A restaurant's own wording of one event's message in one language."""
+
+    event = models.CharField(_("event"), max_length=20, choices=Event.choices)
+    language = models.CharField(_("language"), max_length=5, choices=Language.choices)
+    subject = models.CharField(_("email subject"), max_length=150, blank=True)
+    body = models.TextField(_("text"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        ordering = ["event", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "language"], name="message_template_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.get_event_display()} ({self.language})"
+
+
+class Message(models.Model):
+    """One message to a customer and what became of it."""
+
+    reservation = models.ForeignKey(
+        "reservations.Reservation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("reservation"),
+    )
+    event = models.CharField(_("event"), max_length=20, choices=Event.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    language = models.CharField(_("language"), max_length=5)
+    subject = models.CharField(_("subject"), max_length=150, blank=True)
+    body = models.TextField(_("text"))
+    # The booking's start when the message was written: a reminder for another time is stale.
+    about_starts_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING
+    )
+    provider = models.CharField(_("sent through"), max_length=10, blank=True)
+    provider_message_id = models.CharField(_("provider's id"), max_length=64, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # One message per (reservation, event, channel[, moment]), whoever asks how often.
+    idempotency_key = models.CharField(max_length=120, unique=True, editable=False)
+    # A delivery under way holds the message until then; a crashed one is taken over after.
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("message log")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["provider_message_id"],
+                name="message_provider_id",
+                condition=~models.Q(provider_message_id=""),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_event_display()} → {self.recipient} ({self.get_status_display()})"
+
+
+class OptOut(models.Model):
+    """A phone or email that asked for no more messages on a channel (e.g. replied STOP)."""
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    address = models.CharField(_("phone or email"), max_length=254)
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("opt-out")
+        verbose_name_plural = _("opt-outs")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "address"], name="opt_out_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.address} ({self.get_channel_display()})"

@@ -1,0 +1,68 @@
+"""Twilio calling back: delivery statuses of our messages, and customers' replies (STOP).
+
+Only requests signed by the account that sent the restaurant's messages are taken; the
+signature covers the exact public URL Twilio called, which behind a proxy is rebuilt from
+settings, not from what the proxy forwards. The restaurant is the host's.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from twilio.request_validator import RequestValidator
+
+from notifications import services
+from notifications.models import Channel
+
+logger = logging.getLogger(__name__)
+
+STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "BAJA", "ALTO", "PARAR"}
+START_WORDS = {"START", "UNSTOP", "YES", "ALTA", "INICIO"}
+
+
+def _signed(request) -> bool:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    url = services.restaurant_public_url() + request.get_full_path()
+    messaging = services.messaging_settings()
+    tokens = {messaging.twilio_auth_token, settings.TWILIO_AUTH_TOKEN} - {""}
+    return any(RequestValidator(token).validate(url, request.POST, signature) for token in tokens)
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request):
+    """A message's delivery status, as Twilio reports it."""
+    if not _signed(request):
+        logger.warning("twilio status callback refused: bad or missing signature")
+        return HttpResponse(status=403)
+    services.message_status_record(
+        provider_message_id=request.POST.get("MessageSid", ""),
+        provider_status=request.POST.get("MessageStatus", ""),
+        error_code=request.POST.get("ErrorCode", ""),
+    )
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def twilio_inbound(request):
+    """A customer's reply: STOP opts the number out of that channel, START back in."""
+    if not _signed(request):
+        logger.warning("twilio inbound message refused: bad or missing signature")
+        return HttpResponse(status=403)
+    sender = request.POST.get("From", "")
+    channel = Channel.WHATSAPP if sender.startswith("whatsapp:") else Channel.SMS
+    address = sender.removeprefix("whatsapp:")
+    word = request.POST.get("Body", "").strip().upper()
+    opt_out_type = request.POST.get("OptOutType", "").upper()
+    if address and (opt_out_type == "STOP" or word in STOP_WORDS):
+        services.opt_out(channel=channel, address=address)
+    elif address and (opt_out_type == "START" or word in START_WORDS):
+        services.opt_in(channel=channel, address=address)
+    return HttpResponse("<Response></Response>", content_type="text/xml")
