@@ -269,6 +269,8 @@ def command_up(options) -> int:
         signal.signal(signal_number, lambda *_: stopping.set())
     try:
         env = base_environment(servers.start())
+        # Links in customers' messages point at this server.
+        env.setdefault("COMENSAL_PUBLIC_PORT", str(port))
         say("migrating the public and restaurant schemas")
         manage(env, "migrate_schemas", "--noinput", "-v", "0")
         manage(env, "sync_roles")

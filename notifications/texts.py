@@ -7,9 +7,13 @@ listed in ``PLACEHOLDERS``.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from decimal import Decimal
 
+from babel.dates import format_date
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -106,6 +110,30 @@ def template_validate(text: str) -> None:
                 "available": ", ".join(f"{{{{ {name} }}}}" for name in PLACEHOLDERS),
             }
         )
+
+
+def sample_values(language: str) -> dict[str, str]:
+    """The placeholders' values for a made-up booking, to preview a wording in admin."""
+    from restaurants.money import money
+
+    with translation.override(language):
+        return {
+            "restaurant": getattr(connection.tenant, "name", "Comensal"),
+            "name": "Lucía",
+            "reference": "AB12CD34",
+            "note_number": "NC-20300309-000001",
+            "date": format_date(dt.date(2030, 3, 9), format="full", locale=language),
+            "time": "21:00",
+            "table": "T07",
+            "area": _("Terrace"),
+            "party_size": "3",
+            "dishes": f"2 × Tacos al pastor: {money(Decimal('90.00'))}",
+            "table_price": money(Decimal("6.00")),
+            "subtotal": money(Decimal("96.00")),
+            "tax": money(Decimal("15.36")),
+            "total": money(Decimal("111.36")),
+            "manage_link": "https://example.com/booking/…/",
+        }
 
 
 def render(text: str, values: dict[str, str]) -> str:

@@ -23,7 +23,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "auth.view_group",
         "authtoken.*",
     ),
-    # Reads the book and the menu, and works the notes; never tables, settings, menu
+    # Reads the book, the menu and the message log (phones masked), and works the notes; never tables, settings, menu
     # prices, users, or discounts above the manager's limit.
     CASHIER: (
         "reservations.view_reservation",
@@ -41,6 +41,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "billing.delete_noteline",
         "billing.view_payment",
         "billing.view_cash_report",
+        "notifications.view_message",
     ),
 }
 
