@@ -288,6 +288,38 @@ def opt_in(*, channel: str, address: str) -> None:
     OptOut.objects.filter(channel=channel, address=address).delete()
 
 
+def reminders_queue(*, now: dt.datetime | None = None) -> list[Message]:
+    """Queue the reminder each confirmed booking is due now: the one of the nearest
+    reminder time already passed (24 h, 2 h … before its start, per restaurant), once per
+    start time. A booking made after a reminder time does not get that reminder late, and a
+    reminder whose time passed unsent gives way to the next one."""
+    now = now or timezone.now()
+    hours = sorted(set(messaging_settings().reminder_hours))
+    if not hours:
+        return []
+    upcoming = Reservation.objects.filter(
+        status=ReservationStatus.CONFIRMED,
+        starts_at__gt=now,
+        starts_at__lte=now + dt.timedelta(hours=hours[-1]),
+    ).order_by("starts_at")
+    queued = []
+    for reservation in upcoming:
+        before = next(
+            hour for hour in hours if reservation.starts_at - dt.timedelta(hours=hour) <= now
+        )
+        reminder_time = reservation.starts_at - dt.timedelta(hours=before)
+        if reservation.created_at > reminder_time:
+            continue
+        queued.append(
+            reservation_message_queue(
+                reservation=reservation,
+                event=Event.REMINDER,
+                moment=f"{before}h-{reservation.starts_at.astimezone(dt.UTC):%Y%m%dT%H%MZ}",
+            )
+        )
+    return queued
+
+
 def reservation_announce(*, reservation: Reservation, event: str, moment: str = "") -> None:
     """Queue ``event``'s message about ``reservation`` once the current transaction commits.
 

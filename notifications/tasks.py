@@ -25,3 +25,9 @@ def message_deliver_task(message_id: int) -> str:
     return services.message_deliver(
         message_id=message_id, last_attempt=request.retries >= current_task.max_retries
     )
+
+
+@restaurant_task("notifications.reminders")
+def reminders_queue() -> int:
+    """Queue the reminders whose time has come."""
+    return len(services.reminders_queue())

@@ -570,7 +570,8 @@ def reservation_update(
         announce(
             reservation=locked,
             event="change",
-            moment=f"{locked.starts_at:%Y%m%dT%H%M}-{locked.table_id}-{locked.party_size}",
+            moment=f"{locked.starts_at.astimezone(dt.UTC):%Y%m%dT%H%MZ}-{locked.table_id}"
+            f"-{locked.party_size}",
         )
     return locked
 

@@ -28,6 +28,7 @@ JOBS: dict[str, str] = {
     "metrics": "analytics.metrics",
     "alerts": "analytics.alerts",
     "cleanup": "analytics.cleanup",
+    "reminders": "notifications.reminders",
 }
 
 

@@ -14,6 +14,7 @@ DEFAULT_SCHEDULE = {
     "activate": 1,
     "alerts": 5,
     "metrics": 10,
+    "reminders": 5,
     "cleanup": "04:30",
 }
 
