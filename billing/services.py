@@ -167,24 +167,51 @@ def note_issue(*, reservation: Reservation, by=None) -> ConsumptionNote:
                 amount=locked.table.reservation_price,
             )
         )
-    for pre_order in locked.pre_orders.select_related("dish"):
-        lines.append(
-            NoteLine(
-                note=note,
-                kind=NoteLineKind.PRE_ORDER,
-                dish=pre_order.dish,
-                description=pre_order.dish.name,
-                quantity=pre_order.quantity,
-                unit_price=pre_order.unit_price,
-                amount=pre_order.subtotal,
-            )
-        )
-    NoteLine.objects.bulk_create(lines)
+    NoteLine.objects.bulk_create([*lines, *_pre_order_lines(note, locked)])
     _recompute(note)
     status_change_record(
         subject=note, from_status="", to_status=NoteStatus.DRAFT, by=by, reason=locked.reference
     )
     return note
+
+
+def _pre_order_lines(note: ConsumptionNote, reservation: Reservation) -> list[NoteLine]:
+    return [
+        NoteLine(
+            note=note,
+            kind=NoteLineKind.PRE_ORDER,
+            dish=pre_order.dish,
+            description=pre_order.dish.name,
+            quantity=pre_order.quantity,
+            unit_price=pre_order.unit_price,
+            amount=pre_order.subtotal,
+        )
+        for pre_order in reservation.pre_orders.select_related("dish").order_by("pk")
+    ]
+
+
+@transaction.atomic
+def note_pre_orders_sync(*, reservation: Reservation) -> None:
+    """Keep a draft note's pre-ordered lines as the reservation's pre-orders are now; a
+    finalised or paid note is never edited, so its pre-orders cannot change any more."""
+    note = ConsumptionNote.objects.select_for_update().filter(reservation=reservation).first()
+    if note is None or note.status == NoteStatus.VOIDED:
+        return
+    if note.status != NoteStatus.DRAFT:
+        raise ValidationError(
+            _("The note %(number)s is %(status)s: its pre-ordered dishes can no longer change.")
+            % {"number": note.number, "status": note.get_status_display().lower()}
+        )
+    note.lines.filter(kind=NoteLineKind.PRE_ORDER).delete()
+    NoteLine.objects.bulk_create(_pre_order_lines(note, reservation))
+    _recompute(note)
+
+
+def note_void_with_booking(*, reservation: Reservation, reason: str, by=None) -> None:
+    """Void the draft note of a cancelled booking, if it has one."""
+    note = ConsumptionNote.objects.filter(reservation=reservation, status=NoteStatus.DRAFT).first()
+    if note is not None:
+        note_void(note=note, reason=reason, by=by)
 
 
 def notes_issue(*, reservations, by=None) -> tuple[list[ConsumptionNote], list[str]]:

@@ -45,13 +45,21 @@ def pre_order_add(
                 else _("%(dish)s is sold out.") % {"dish": current.name}
             }
         )
-    return PreOrder.objects.create(
+    pre_order = PreOrder.objects.create(
         reservation=reservation,
         dish=current,
         quantity=quantity,
         unit_price=current.price,
         remarks=remarks.strip(),
     )
+    _note_follows(reservation)
+    return pre_order
+
+
+def _note_follows(reservation: Reservation) -> None:
+    from billing.services import note_pre_orders_sync
+
+    note_pre_orders_sync(reservation=reservation)
 
 
 @transaction.atomic
@@ -59,6 +67,7 @@ def pre_order_remove(*, pre_order: PreOrder) -> None:
     """Take a dish off a reservation and give its quantity back to stock."""
     Dish.objects.filter(pk=pre_order.dish_id).update(stock=F("stock") + pre_order.quantity)
     pre_order.delete()
+    _note_follows(pre_order.reservation)
 
 
 @transaction.atomic

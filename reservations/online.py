@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from billing.amounts import note_amounts
+from billing.services import note_issue
 from menu.models import Dish
 from menu.services import pre_order_add
 from reservations import selectors, services
@@ -141,6 +142,9 @@ def reservation_book_online(
     for dish, quantity in (dishes or {}).items():
         if quantity:
             pre_order_add(reservation=reservation, dish=dish, quantity=quantity)
+    # Numbered now, so that the confirmation can name it (a draft: pre-orders changed later
+    # in admin follow it, and cancelling voids it).
+    note_issue(reservation=reservation)
     return reservation, True
 
 

@@ -661,10 +661,12 @@ def reservations_move(
     )
 
     if to == ReservationStatus.CANCELLED:
+        from billing.services import note_void_with_booking
         from menu.services import pre_orders_release
 
         for reservation in moved:
             pre_orders_release(reservation=reservation)
+            note_void_with_booking(reservation=reservation, reason=_("Booking cancelled"), by=by)
     table_reasons = {reservation.table_id: reservation.reference for reservation in moved}
     if to == ReservationStatus.SEATED:
         _tables_move(

@@ -11,19 +11,20 @@ import pytest
 import requests
 import responses
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import override_settings
 from django.utils import translation
 from django_tenants.utils import tenant_context
 
-from billing.services import note_issue
+from billing.services import note_finalise
+from menu.services import pre_order_add
 from notifications import services
 from notifications.models import Message, MessageStatus, MessageTemplate, OptOut
 from notifications.tasks import message_deliver_task
 from reservations.models import Reservation, Table
 from reservations.online import reservation_book_online
 from reservations.services import reservation_transition, table_save
-from restaurants.money import money
 from tests.factories import CustomerFactory, DishFactory, TableFactory, open_every_day
 from tests.threads import run_at_once
 
@@ -99,7 +100,8 @@ def test_the_whatsapp_confirmation_lists_the_booking_and_its_amounts(booked):
     assert "Hora: 21:00" in lines
     assert "Mesa: T07 (Terraza)" in lines
     assert "Personas: 3" in lines
-    assert not any(line.startswith("Nota:") for line in lines)  # no note issued yet
+    assert f"Nota: {booked.note.number}" in lines
+    assert booked.note.number.startswith("NC-20300309-")  # numbered on its service day
     # 2 × 45.00 + table 6.00 = 96.00; 16 % tax = 15.36; total 111.36
     assert "2 × Tacos al pastor: $90.00" in lines
     assert "Precio de la mesa: $6.00" in lines
@@ -149,13 +151,29 @@ def test_the_restaurants_own_wording_is_used_and_cannot_run_template_code(booked
     assert message.body == "Lucía: sábado, 9 de marzo de 2030 {% debug %}"
 
 
-def test_the_confirmation_names_the_note_once_it_is_issued(booked):
-    note = note_issue(reservation=booked)
+def test_the_booking_notes_draft_follows_later_pre_orders_and_its_cancellation(booked):
+    note = booked.note
+    flan = DishFactory(name="Flan", price=Decimal("20.00"), stock=5)
 
-    message = queued(booked)
+    pre_order_add(reservation=booked, dish=flan, quantity=1)
+    note.refresh_from_db()
+    # 2 × 45.00 + 20.00 + table 6.00 = 116.00; 16 % = 18.56; total 134.56
+    assert (note.subtotal, note.tax, note.total) == (
+        Decimal("116.00"),
+        Decimal("18.56"),
+        Decimal("134.56"),
+    )
 
-    assert f"Nota: {note.number}" in message.body.splitlines()
-    assert f"Total: {money(note.total)}" in message.body.splitlines()
+    reservation_transition(reservation=booked, to="cancelled")
+    note.refresh_from_db()
+    assert (note.status, note.void_reason) == ("voided", "Reserva cancelada")
+
+
+def test_a_finalised_notes_pre_orders_cannot_change(booked):
+    note_finalise(note=booked.note)
+
+    with pytest.raises(ValidationError, match="ya no pueden cambiar"):
+        pre_order_add(reservation=booked, dish=DishFactory(), quantity=1)
 
 
 @override_settings(**PLATFORM_ACCOUNT)
