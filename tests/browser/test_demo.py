@@ -2,6 +2,8 @@
 end in Spanish and, through the language switch, in English, while the host's live floor
 shows the new booking as it happens."""
 
+import time
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -9,6 +11,7 @@ from django.test import override_settings
 from django_tenants.utils import tenant_context
 
 from menu.models import PreOrder
+from notifications.models import Message
 from reservations.models import Reservation
 from restaurants.management.commands.demo import DEMO_PASSWORD, MANAGER_EMAIL
 from restaurants.models import Restaurant
@@ -42,7 +45,7 @@ def salon(django_db_setup, django_db_blocker):
     ],
 )  # fmt: skip
 def test_the_demo_page_books_a_table_with_a_pre_order(
-    chromium, web_server, salon, shots, language, texts
+    chromium, web_server, celery_worker, salon, shots, language, texts
 ):
     page = chromium.new_context(viewport=PHONE, locale="es-MX").new_page()
     page.goto(f"http://salon.localhost:{web_server}/")
@@ -91,4 +94,34 @@ def test_the_demo_page_books_a_table_with_a_pre_order(
         reservation = Reservation.objects.get(reference=page.locator("#reference").inner_text())
         assert reservation.source == "web"
         assert reservation.customer.email == "marie@example.com"
-        assert PreOrder.objects.get(reservation=reservation).quantity == 2
+        pre_order = PreOrder.objects.get(reservation=reservation)
+        assert pre_order.quantity == 2
+        note_number, dish = reservation.note.number, pre_order.dish.name
+
+    # Within seconds the worker has put the WhatsApp confirmation in the outbox (no
+    # provider account here), in the language the booking was made in.
+    confirmation = confirmation_in_outbox(salon, reservation, within_seconds=20)
+    lines = confirmation.body.splitlines()
+    greeting = {"es": "Hola Marie, tu reserva en", "en": "Hello Marie, your booking at"}
+    assert lines[0].startswith(greeting[language])
+    assert (confirmation.channel, confirmation.recipient) == ("whatsapp", "+525598765432")
+    labels = {"es": ("Nota", "Total"), "en": ("Note", "Total")}[language]
+    assert f"{labels[0]}: {note_number}" in lines
+    assert any(line.startswith(f"2 × {dish}: ") for line in lines)
+    total_line = f"{labels[1]}: "
+    total = next(line for line in lines if line.startswith(total_line)).removeprefix(total_line)
+    assert total == page.locator("#pre-order-total").inner_text()
+
+
+def confirmation_in_outbox(restaurant, reservation, *, within_seconds: float):
+    """The reservation's confirmation once the worker has sent it; fails after the time."""
+    deadline = time.monotonic() + within_seconds
+    while time.monotonic() < deadline:
+        with tenant_context(restaurant):
+            message = Message.objects.filter(reservation=reservation, event="confirmation").first()
+        connection.set_schema_to_public()
+        if message is not None and message.status == "sent":
+            assert message.provider == "outbox"
+            return message
+        time.sleep(0.2)
+    pytest.fail(f"no confirmation sent within {within_seconds} s (found: {message})")
