@@ -165,7 +165,10 @@ def message_deliver(*, message_id: int, last_attempt: bool = True) -> str:
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .update(claimed_until=now + CLAIM, attempts=F("attempts") + 1)
     )
-    message = Message.objects.select_related("reservation").get(pk=message_id)
+    message = Message.objects.select_related("reservation").filter(pk=message_id).first()
+    if message is None:
+        logger.warning("message to deliver not found id=%s", message_id)
+        return ""
     if not claimed:
         return message.status
     stale = _stale(message)

@@ -324,3 +324,15 @@ def test_the_same_confirmation_asked_for_ten_times_at_once_is_sent_once(committe
     assert message.attempts == 1
     assert len(responses.calls) == (1 if message.provider == "twilio" else 0)
     assert message.status == MessageStatus.SENT
+
+
+def test_a_delivery_task_for_another_restaurants_message_sends_nothing(
+    booked, restaurant_a, restaurant_b
+):
+    message = queued(booked)
+
+    assert message_deliver_task.apply(args=[restaurant_b.schema_name, message.pk]).result == ""
+
+    with tenant_context(restaurant_a):
+        message.refresh_from_db()
+    assert (message.status, message.attempts) == ("pending", 0)
