@@ -279,5 +279,6 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": _log_level},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # Twilio's client logs every request at INFO (no secrets, but noise in the worker's log).
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "twilio": {"level": "WARNING"}},
 }
