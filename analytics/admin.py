@@ -5,6 +5,7 @@ from django.utils.translation import ngettext
 
 from analytics import services
 from analytics.models import Alert, MetricsSnapshot
+from restaurants.admin import ReadOnlyModelAdmin
 
 
 @admin.register(Alert)
@@ -60,7 +61,7 @@ class AlertAdmin(admin.ModelAdmin):
 
 
 @admin.register(MetricsSnapshot)
-class MetricsSnapshotAdmin(admin.ModelAdmin):
+class MetricsSnapshotAdmin(ReadOnlyModelAdmin):
     """Hourly figures, written by the scheduled job: read-only."""
 
     list_display = [
@@ -75,12 +76,3 @@ class MetricsSnapshotAdmin(admin.ModelAdmin):
     date_hierarchy = "hour"
     list_filter = ["hour"]
     search_fields = ["hour"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications import texts
 from notifications.models import Message, MessageTemplate, MessagingSettings, OptOut
+from restaurants.admin import ReadOnlyModelAdmin
 
 
 def masked(address: str) -> str:
@@ -26,7 +27,7 @@ def sees_contacts(request) -> bool:
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyModelAdmin):
     """Every message sent (or not) to customers, with what the provider said. Read-only."""
 
     list_display = [
@@ -88,15 +89,6 @@ class MessageAdmin(admin.ModelAdmin):
     @admin.display(description=_("recipient"))
     def masked_recipient(self, message):
         return masked(message.recipient)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MessageTemplateForm(forms.ModelForm):

@@ -27,6 +27,7 @@ from reservations.models import (
     Table,
     TablePriceBracket,
 )
+from restaurants.admin import ReadOnlyModelAdmin
 
 # The request being rendered, for read-only fields that need its host (per thread/task).
 _current_request: contextvars.ContextVar = contextvars.ContextVar("admin_request")
@@ -541,7 +542,7 @@ class ReservationAdmin(ServiceRefusalMixin, admin.ModelAdmin):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
+class StatusChangeAdmin(ReadOnlyModelAdmin):
     """Who changed what and when: read-only."""
 
     list_display = [
@@ -557,12 +558,3 @@ class StatusChangeAdmin(admin.ModelAdmin):
     list_filter = ["content_type", "actor_kind", "to_status", "created_at"]
     search_fields = ["object_label", "actor_label", "reason"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

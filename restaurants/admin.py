@@ -10,6 +10,20 @@ from restaurants.forms import RestaurantCreationForm
 from restaurants.models import Domain, Restaurant
 
 
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """Records written only by the system (history, figures, the message log): viewed and
+    filtered in admin, never added, changed or deleted there."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class PlatformAdminSite(admin.AdminSite):
     """The platform operator's admin, served on the public host only."""
 
