@@ -7,6 +7,7 @@ settings, not from what the proxy forwards. The restaurant is the host's.
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from django.conf import settings
@@ -34,13 +35,24 @@ def _signed(request) -> bool:
     return any(RequestValidator(token).validate(url, request.POST, signature) for token in tokens)
 
 
-@csrf_exempt
-@require_POST
+def twilio_webhook(view):
+    """A view Twilio POSTs to: no CSRF token, and 403 unless Twilio signed the request."""
+
+    @csrf_exempt
+    @require_POST
+    @functools.wraps(view)
+    def signed_view(request):
+        if not _signed(request):
+            logger.warning("%s refused: bad or missing signature", view.__name__)
+            return HttpResponse(status=403)
+        return view(request)
+
+    return signed_view
+
+
+@twilio_webhook
 def twilio_status(request):
     """A message's delivery status, as Twilio reports it."""
-    if not _signed(request):
-        logger.warning("twilio status callback refused: bad or missing signature")
-        return HttpResponse(status=403)
     services.message_status_record(
         provider_message_id=request.POST.get("MessageSid", ""),
         provider_status=request.POST.get("MessageStatus", ""),
@@ -49,13 +61,9 @@ def twilio_status(request):
     return HttpResponse(status=204)
 
 
-@csrf_exempt
-@require_POST
+@twilio_webhook
 def twilio_inbound(request):
     """A customer's reply: STOP opts the number out of that channel, START back in."""
-    if not _signed(request):
-        logger.warning("twilio inbound message refused: bad or missing signature")
-        return HttpResponse(status=403)
     sender = request.POST.get("From", "")
     channel = Channel.WHATSAPP if sender.startswith("whatsapp:") else Channel.SMS
     address = sender.removeprefix("whatsapp:")
