@@ -240,7 +240,7 @@ def celery_worker(django_db_setup, django_db_blocker):
     process.wait(20)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -252,7 +252,7 @@ def web_server(django_db_setup, django_db_blocker):
     its database sessions gone, before the next package runs."""
     with django_db_blocker.unblock():
         database_url = database_url_of_test_database()
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,

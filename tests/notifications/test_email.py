@@ -1,7 +1,6 @@
 """Email messages through Django's SMTP backend to a real SMTP server on this machine
 (aiosmtpd) that accepts, refuses an address, or asks to try again later."""
 
-import socket
 from email import message_from_bytes
 
 import pytest
@@ -13,6 +12,7 @@ from django_tenants.utils import tenant_context
 from notifications import services
 from notifications.models import Message
 from notifications.senders import SendFailed
+from tests.conftest import free_port
 
 
 class Mailbox:
@@ -33,12 +33,6 @@ class Mailbox:
         if self.data_answer.startswith("250"):
             self.received.append((envelope.mail_from, envelope.rcpt_tos, envelope.content))
         return self.data_answer
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
