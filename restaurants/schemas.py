@@ -13,8 +13,10 @@ migration has one that is not known to be a no-op on an empty schema, nothing is
 every schema is migrated normally.
 """
 
+import functools
 import logging
 import threading
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
@@ -41,16 +43,15 @@ EMPTY_SCHEMA_NOOPS = frozenset(
 )
 
 
+@dataclass(frozen=True)
 class Recording:
     """What migrating an empty schema did: the schema editor's statements, the migrations."""
 
-    def __init__(self, statements, migrations):
-        self.statements = statements
-        self.migrations = migrations
+    statements: list[tuple[str, object]]
+    migrations: list[tuple[str, str]]
 
 
 _recording: Recording | None = None
-_replayable: bool | None = None
 _lock = threading.Lock()
 
 
@@ -65,28 +66,25 @@ class _StatementsHandler(logging.Handler):
             self.statements.append((str(record.sql), record.params))
 
 
+@functools.cache
 def replayable() -> bool:
     """True when the tenant apps' migrations are all schema editor work (see the module)."""
-    global _replayable
-    if _replayable is None:
-        tenant_labels = {
-            config.label for config in apps.get_app_configs() if config.name in settings.TENANT_APPS
-        }
-        loader = MigrationLoader(None, ignore_no_migrations=True)
-        unknown = [
-            f"{app}.{name}"
-            for (app, name), migration in loader.disk_migrations.items()
-            if app in tenant_labels
-            for operation in migration.operations
-            if isinstance(operation, RunPython)
-            and operation.code is not RunPython.noop
-            and f"{operation.code.__module__}.{operation.code.__qualname__}"
-            not in EMPTY_SCHEMA_NOOPS
-        ]
-        if unknown:
-            logger.info("new schemas are migrated one by one: data migrations %s", unknown)
-        _replayable = not unknown
-    return _replayable
+    tenant_labels = {
+        config.label for config in apps.get_app_configs() if config.name in settings.TENANT_APPS
+    }
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    unknown = [
+        f"{app}.{name}"
+        for (app, name), migration in loader.disk_migrations.items()
+        if app in tenant_labels
+        for operation in migration.operations
+        if isinstance(operation, RunPython)
+        and operation.code is not RunPython.noop
+        and f"{operation.code.__module__}.{operation.code.__qualname__}" not in EMPTY_SCHEMA_NOOPS
+    ]
+    if unknown:
+        logger.info("new schemas are migrated one by one: data migrations %s", unknown)
+    return not unknown
 
 
 def schema_create(schema_name: str, *, verbosity: int = 0) -> None:

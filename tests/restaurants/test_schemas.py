@@ -55,7 +55,9 @@ def catalog(schema_name: str) -> dict[str, list[tuple]]:
 def fresh_recording(monkeypatch):
     """As in a process that has not created a schema yet."""
     monkeypatch.setattr(schemas, "_recording", None)
-    monkeypatch.setattr(schemas, "_replayable", None)
+    schemas.replayable.cache_clear()
+    yield
+    schemas.replayable.cache_clear()
 
 
 def test_a_replayed_schema_is_the_migrated_one(db, fresh_recording):
