@@ -755,15 +755,15 @@ def _tables_reserve_for_arrivals(*, now: dt.datetime, window: dt.timedelta) -> i
     arriving = Reservation.objects.filter(
         status=ReservationStatus.CONFIRMED, starts_at__gt=now, starts_at__lte=now + window
     )
-    tables = Table.objects.select_for_update().filter(
-        status=TableStatus.AVAILABLE, pk__in=arriving.values("table_id")
+    tables = list(
+        Table.objects.select_for_update()
+        .filter(status=TableStatus.AVAILABLE, pk__in=arriving.values("table_id"))
+        .order_by("pk")
     )
+    if not tables:
+        return 0
+    # Each table's reason: the reference of the first party due at it.
     reasons = dict(arriving.order_by("-starts_at").values_list("table_id", "reference"))
     return len(
-        _tables_move(
-            list(tables.order_by("pk")),
-            to=TableStatus.RESERVED,
-            actor_kind=ActorKind.SYSTEM,
-            reasons=reasons,
-        )
+        _tables_move(tables, to=TableStatus.RESERVED, actor_kind=ActorKind.SYSTEM, reasons=reasons)
     )
