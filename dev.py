@@ -202,11 +202,12 @@ class Supervisor:
         self.env = env
         self.processes: dict[str, subprocess.Popen] = {}
 
-    def start(self, name: str, command: list[str]) -> None:
+    def start(self, name: str, command: list[str], **env: str) -> None:
+        """Start ``command``; ``env`` adds to the platform's environment for it alone."""
         process = subprocess.Popen(
             command,
             cwd=ROOT,
-            env=self.env,
+            env={**self.env, **env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -278,20 +279,24 @@ def command_up(options) -> int:
         manage(env, "demo", "--port", str(port))
         supervisor = Supervisor(env)
         python = sys.executable
+        # The web tier as in production: gunicorn, one uvicorn worker process per core.
         supervisor.start(
             "web",
-            [python, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(port), "--ws-per-message-deflate", "false",
-             "--no-access-log" if options.check else "--access-log"],
-        )  # fmt: skip
+            [python, "-m", "gunicorn", "-c", "config/web.py", "config.asgi:application"],
+            COMENSAL_BIND=f"127.0.0.1:{port}",
+            COMENSAL_ACCESS_LOG="false" if options.check else "true",
+            DATABASE_APPLICATION_NAME="comensal-web",
+        )
         supervisor.start(
             "worker",
             [python, "-m", "celery", "-A", "config", "worker", "-l", "info",
              "-Q", env.get("CELERY_QUEUE", "comensal"), "--concurrency", "2"],
+            DATABASE_APPLICATION_NAME="comensal-worker",
         )  # fmt: skip
         supervisor.start(
             "beat",
             [python, "-m", "celery", "-A", "config", "beat", "-l", "info"],
+            DATABASE_APPLICATION_NAME="comensal-beat",
         )
         base = env.get("COMENSAL_BASE_DOMAIN", "localhost")
         say(f"restaurant   http://salon.{base}:{port}/   (admin: /admin/)")

@@ -8,3 +8,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = CeleryApp("comensal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _heartbeat_install() -> None:
+    from config.heartbeat import Heartbeat
+
+    app.steps["worker"].add(Heartbeat)
+
+
+_heartbeat_install()

@@ -32,7 +32,15 @@ try:
     _behind_proxy = env.boolean("DJANGO_BEHIND_PROXY", False)
     CACHE_KEY_PREFIX = env.string("COMENSAL_CACHE_PREFIX", "comensal")
     CELERY_TASK_DEFAULT_QUEUE = env.string("CELERY_QUEUE", "comensal")
-    _db_conn_max_age = env.integer("DATABASE_CONN_MAX_AGE", 60)
+    # Connections per process: a psycopg pool of at most this many (0: no pool, one
+    # connection per thread kept DATABASE_CONN_MAX_AGE seconds).
+    _db_pool_max_size = env.integer("DATABASE_POOL_MAX_SIZE", 4)
+    _db_pool_min_size = env.integer("DATABASE_POOL_MIN_SIZE", 1)
+    _db_pool_timeout = env.integer("DATABASE_POOL_TIMEOUT", 10)
+    _db_conn_max_age = env.integer("DATABASE_CONN_MAX_AGE", 0)
+    _server_timing = env.boolean("COMENSAL_SERVER_TIMING", False)
+    # How this process's connections are named in pg_stat_activity (web, worker …).
+    _db_application_name = env.string("DATABASE_APPLICATION_NAME", "comensal")
     _log_level = env.string("LOG_LEVEL", "INFO").upper()
     _manifest_static = env.boolean("DJANGO_MANIFEST_STATIC", not DEBUG)
     _public_rate_availability = env.integer("COMENSAL_RATE_AVAILABILITY_PER_MINUTE", 30)
@@ -109,9 +117,12 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
-    "restaurants.middleware.RestaurantMiddleware",
+    *(["config.timing.ServerTimingMiddleware"] if _server_timing else []),
     "django.middleware.security.SecurityMiddleware",
+    # Static files are answered here, before the restaurant lookup: no database behind them.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "restaurants.middleware.RestaurantMiddleware",
+    "restaurants.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "restaurants.middleware.RestaurantLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -141,24 +152,47 @@ WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
 # --- Data stores --------------------------------------------------------------------
+# A pool per process (psycopg's, as Django supports it): a request takes a connection at its
+# first query and gives it back when it ends, so connections are bounded by
+# processes × DATABASE_POOL_MAX_SIZE and none is left idle by threads that are gone (under
+# ASGI every request runs in a thread of its own). A request that waits longer than
+# DATABASE_POOL_TIMEOUT for one is answered 503. Not PgBouncer in transaction mode:
+# django-tenants selects the restaurant with a session-level `SET search_path`, which such
+# a pooler would hand to another client; the pool resets it with every new checkout.
 DATABASES = {
     "default": {
         **_database,
         "ENGINE": "django_tenants.postgresql_backend",
-        "CONN_MAX_AGE": _db_conn_max_age,
-        "CONN_HEALTH_CHECKS": True,
+        "CONN_MAX_AGE": 0 if _db_pool_max_size else _db_conn_max_age,
+        "CONN_HEALTH_CHECKS": not _db_pool_max_size,
+        "OPTIONS": {"application_name": _db_application_name}
+        | (
+            {
+                "pool": {
+                    "min_size": min(_db_pool_min_size, _db_pool_max_size),
+                    "max_size": _db_pool_max_size,
+                    "timeout": _db_pool_timeout,
+                    # Idle connections above min_size are closed after a minute.
+                    "max_idle": 60,
+                }
+            }
+            if _db_pool_max_size
+            else {}
+        ),
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Fails open when Redis is down or slow (config/cache.py).
+        "BACKEND": "config.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": CACHE_KEY_PREFIX,
         # Every key carries the schema name of the restaurant it belongs to.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
-        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        # Redis answers in a millisecond; a request does not wait long for one that is stuck.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }
 
@@ -176,6 +210,9 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "visibility_timeout": 3600}
+# A task sent from a request (a message after a booking) is tried once, quickly: with Redis
+# down the message stays pending in the log and the "outbox" job sends it once Redis is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
@@ -204,6 +241,8 @@ if _behind_proxy:
     USE_X_FORWARDED_HOST = True
 # /health is probed by load balancers over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^health$"]
+
+AUTHENTICATION_BACKENDS = ["restaurants.backends.StaffBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -242,7 +281,7 @@ warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume sy
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that a bad token is answered 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "restaurants.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["restaurants.permissions.StaffModelPermissions"],

@@ -7,6 +7,7 @@ from config.health import health
 from notifications import views as live
 from notifications import webhooks
 from reservations import views as public
+from restaurants.views import robots_txt
 
 admin.site.site_header = admin.site.site_title = "Comensal"
 
@@ -27,6 +28,7 @@ urlpatterns = [
     path("api/v1/", include("reservations.urls")),
     path("api/v1/", include("billing.urls")),
     path("health", health, name="health"),
+    path("robots.txt", robots_txt, name="robots"),
     path("twilio/status/", webhooks.twilio_status, name="twilio-status"),
     path("twilio/inbound/", webhooks.twilio_inbound, name="twilio-inbound"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -13,6 +13,7 @@ import logging
 
 from babel.dates import format_date
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -149,9 +150,45 @@ def reservation_message_queue(*, reservation: Reservation, event: str, moment: s
 
 
 def _deliver_later(schema_name: str, message_id: int) -> None:
+    """Hand the message to a worker; with the broker (Redis) down it stays pending in the
+    log and the outbox job (``messages_requeue``) hands it over once Redis is back."""
     from notifications.tasks import message_deliver_task
 
-    message_deliver_task.delay(schema_name, message_id)
+    if not cache.reachable():
+        return
+    try:
+        message_deliver_task.delay(schema_name, message_id)
+    except Exception as error:  # noqa: BLE001 - any broker failure leaves it to the outbox job
+        logger.warning(
+            "message left in the outbox id=%s: broker unreachable (%s)",
+            message_id,
+            error.__class__.__name__,
+        )
+
+
+# A message younger than this may still be on its way to a worker.
+OUTBOX_GRACE = dt.timedelta(seconds=30)
+OUTBOX_BATCH = 500
+
+
+def messages_requeue(*, now: dt.datetime | None = None) -> int:
+    """Hand again to the workers the pending messages none ever took (the broker was down
+    when they were queued); returns how many. The delivery's claim still sends each once."""
+    now = now or timezone.now()
+    waiting = list(
+        Message.objects.filter(
+            status=MessageStatus.PENDING,
+            attempts=0,
+            claimed_until__isnull=True,
+            created_at__lt=now - OUTBOX_GRACE,
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:OUTBOX_BATCH]
+    )
+    schema_name = connection.schema_name
+    for message_id in waiting:
+        _deliver_later(schema_name, message_id)
+    return len(waiting)
 
 
 def message_deliver(*, message_id: int, last_attempt: bool = True) -> str:

@@ -31,3 +31,9 @@ def message_deliver_task(message_id: int) -> str:
 def reminders_queue() -> int:
     """Queue the reminders whose time has come."""
     return len(services.reminders_queue())
+
+
+@restaurant_task("notifications.outbox")
+def messages_requeue() -> int:
+    """Hand to the workers the messages queued while the broker was down."""
+    return services.messages_requeue()

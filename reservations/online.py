@@ -50,7 +50,7 @@ def pre_order_estimate(
 
     ``items`` are (dish name, quantity, unit price)."""
     lines = [(name, quantity, price, price * quantity) for name, quantity, price in items]
-    tax_rate = selectors.booking_policy_get().tax_rate
+    tax_rate = selectors.booking_policy_cached().tax_rate
     amounts = note_amounts(
         line_amounts=[table_price, *(amount for *_, amount in lines)], tax_rate=tax_rate
     )
@@ -111,7 +111,7 @@ def reservation_book_online(
     existing = Reservation.objects.filter(submission_key=submission_key).first()
     if existing is not None:
         return existing, False
-    largest = selectors.booking_policy_get().online_max_party_size
+    largest = selectors.booking_policy_cached().online_max_party_size
     if party_size > largest:
         raise ValidationError(
             {
@@ -154,7 +154,7 @@ def _check_cutoff(reservation: Reservation, now: dt.datetime) -> None:
             _("This booking is %(status)s and can no longer be changed online.")
             % {"status": reservation.get_status_display().lower()}
         )
-    cutoff = dt.timedelta(minutes=selectors.booking_policy_get().cancel_cutoff_minutes)
+    cutoff = dt.timedelta(minutes=selectors.booking_policy_cached().cancel_cutoff_minutes)
     if now > reservation.starts_at - cutoff:
         raise ValidationError(
             _(

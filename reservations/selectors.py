@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -39,6 +41,8 @@ class PolicySnapshot:
     closed_once: frozenset[dt.date]
     closed_yearly: frozenset[tuple[int, int]]
     price_brackets: tuple[tuple[int | None, str], ...]
+    # The row itself, for reading what the public pages show (address, largest party…).
+    row: BookingPolicy
 
     def is_closed(self, day: dt.date) -> bool:
         return day in self.closed_once or (day.month, day.day) in self.closed_yearly
@@ -85,9 +89,15 @@ def booking_policy_snapshot() -> PolicySnapshot:
                 (bracket.up_to_capacity, str(bracket.price))
                 for bracket in policy.price_brackets.all()
             ),
+            row=policy,
         )
         cache.set(POLICY_CACHE_KEY, snapshot, POLICY_CACHE_SECONDS)
     return snapshot
+
+
+def booking_policy_cached() -> BookingPolicy:
+    """The policy row from the cache: to read on the public pages, never to save."""
+    return booking_policy_snapshot().row
 
 
 def booking_policy_forget() -> None:
@@ -200,6 +210,31 @@ UNAVAILABLE_REASONS = {
 }
 
 
+class TableBook:
+    """One table's active bookings in a window, by start, answering "free from a to b?" and
+    "how many start between a and b?" by bisection (a month of bookings stays cheap)."""
+
+    def __init__(self, spans: list[tuple[dt.datetime, dt.datetime]]):
+        spans.sort()
+        self.starts = [start for start, _end in spans]
+        # reach[i]: the latest end among the first i + 1 bookings (bookings may not overlap
+        # in the database, but nothing here depends on it).
+        self.reach = list(itertools.accumulate((end for _start, end in spans), max))
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def is_free(self, starts_at: dt.datetime, ends_at: dt.datetime) -> bool:
+        before = bisect.bisect_left(self.starts, ends_at)  # bookings that start before the end
+        return before == 0 or self.reach[before - 1] <= starts_at
+
+    def starting_between(self, earliest: dt.datetime, latest: dt.datetime) -> int:
+        return bisect.bisect_left(self.starts, latest) - bisect.bisect_left(self.starts, earliest)
+
+
+NOTHING_BOOKED = TableBook([])
+
+
 def _book(party_size: int, window_start, window_end, *, exclude_reservation=None):
     """Fitting tables and, per table, the active bookings in the window: two queries."""
     tables = [
@@ -208,7 +243,7 @@ def _book(party_size: int, window_start, window_end, *, exclude_reservation=None
         .order_by("max_capacity", "code")
         .values_list("id", "code", "max_capacity", "area", "reservation_price")
     ]
-    booked: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    spans: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
     if tables:
         rows = (
             Reservation.objects.active()
@@ -218,61 +253,105 @@ def _book(party_size: int, window_start, window_end, *, exclude_reservation=None
         if exclude_reservation is not None:
             rows = rows.exclude(pk=exclude_reservation.pk)
         for table_id, starts_at, ends_at in rows.values_list("table_id", "starts_at", "ends_at"):
-            booked[table_id].append((starts_at, ends_at))
-    return tables, booked
+            spans[table_id].append((starts_at, ends_at))
+    return tables, {table_id: TableBook(table_spans) for table_id, table_spans in spans.items()}
 
 
-def _free_tables(tables, booked, starts_at, ends_at, area: str = "") -> list[FreeTable]:
-    """Free tables for the range, best first: preferred area, smallest, least used, code."""
+def _free_tables(
+    tables, booked: dict[int, TableBook], starts_at, ends_at, area: str = "", used=len
+) -> list[FreeTable]:
+    """Free tables for the range, best first: preferred area, smallest, least used (``used``
+    counts a table's bookings), code."""
     free = [
         table
         for table in tables
-        if not any(s < ends_at and e > starts_at for s, e in booked.get(table.id, ()))
+        if booked.get(table.id, NOTHING_BOOKED).is_free(starts_at, ends_at)
     ]
     free.sort(
         key=lambda table: (
             bool(area) and table.area != area,
             table.max_capacity,
-            len(booked.get(table.id, ())),
+            used(booked.get(table.id, NOTHING_BOOKED)),
             table.code,
         )
     )
     return free
 
 
+def _day_reason(snapshot: PolicySnapshot, day: dt.date, today: dt.date) -> str:
+    """Why a day has no times whatever is booked ("" when it may have some)."""
+    if not snapshot.enabled:
+        return "reservations_off"
+    if day < today or day > today + dt.timedelta(days=snapshot.max_days_ahead):
+        return "outside_window"
+    if snapshot.is_closed(day) or not snapshot.periods.get(day.weekday()):
+        return "closed"
+    return ""
+
+
+def availability_for_days(
+    *,
+    days: list[dt.date],
+    party_size: int,
+    area: str = "",
+    now: dt.datetime | None = None,
+    whole_days: frozenset[dt.date] | None = None,
+) -> dict[dt.date, DayAvailability]:
+    """The free start times of several service days for a party, each with its free tables:
+    two queries whatever the number of days (the fitting tables, then their bookings over
+    the whole span). Days not in ``whole_days`` (when given) stop at their first free time:
+    enough to say whether the day has room."""
+    now = now or timezone.now()
+    snapshot = booking_policy_snapshot()
+    zone = restaurant_zone()
+    today = now.astimezone(zone).date()
+    earliest = now + snapshot.min_notice
+    results: dict[dt.date, DayAvailability] = {}
+    starts_of: dict[dt.date, list[dt.datetime]] = {}
+    for day in days:
+        result = results[day] = DayAvailability(day=day, party_size=party_size)
+        result.reason = _day_reason(snapshot, day, today)
+        if result.reason:
+            continue
+        starts = [start for start in service_slots(snapshot, day, zone) if start >= earliest]
+        if starts:
+            starts_of[day] = starts
+        else:
+            result.reason = "no_times_left"
+    if not starts_of:
+        return results
+    tables, booked = _book(
+        party_size,
+        min(starts[0] for starts in starts_of.values()),
+        max(starts[-1] for starts in starts_of.values()) + snapshot.duration,
+    )
+    for day, starts in starts_of.items():
+        result = results[day]
+        if not tables:
+            result.reason = "no_table_fits"
+            continue
+        # "Least used": the bookings of this day's service.
+        earliest, latest = starts[0] - snapshot.duration, starts[-1] + snapshot.duration
+
+        def used(book: TableBook, earliest=earliest, latest=latest) -> int:
+            return book.starting_between(earliest, latest)
+
+        for start in starts:
+            free = _free_tables(tables, booked, start, start + snapshot.duration, area, used)
+            if free:
+                result.slots.append(Slot(starts_at=start, tables=free))
+                if whole_days is not None and day not in whole_days:
+                    break
+        if not result.slots:
+            result.reason = "fully_booked"
+    return results
+
+
 def availability_for_day(
     *, day: dt.date, party_size: int, area: str = "", now: dt.datetime | None = None
 ) -> DayAvailability:
     """The free start times of a service day for a party, each with its free tables."""
-    now = now or timezone.now()
-    snapshot = booking_policy_snapshot()
-    zone = restaurant_zone()
-    result = DayAvailability(day=day, party_size=party_size)
-    today = now.astimezone(zone).date()
-    if not snapshot.enabled:
-        result.reason = "reservations_off"
-    elif day < today or day > today + dt.timedelta(days=snapshot.max_days_ahead):
-        result.reason = "outside_window"
-    elif snapshot.is_closed(day) or not snapshot.periods.get(day.weekday()):
-        result.reason = "closed"
-    if result.reason:
-        return result
-    earliest = now + snapshot.min_notice
-    starts = [start for start in service_slots(snapshot, day, zone) if start >= earliest]
-    if not starts:
-        result.reason = "no_times_left"
-        return result
-    tables, booked = _book(party_size, starts[0], starts[-1] + snapshot.duration)
-    if not tables:
-        result.reason = "no_table_fits"
-        return result
-    for start in starts:
-        free = _free_tables(tables, booked, start, start + snapshot.duration, area)
-        if free:
-            result.slots.append(Slot(starts_at=start, tables=free))
-    if not result.slots:
-        result.reason = "fully_booked"
-    return result
+    return availability_for_days(days=[day], party_size=party_size, area=area, now=now)[day]
 
 
 def table_best_for(
@@ -347,28 +426,46 @@ CALENDAR_STATES = {
 }
 
 
+def calendar_days(month: dt.date) -> list[dt.date]:
+    """The days a month's calendar shows: whole weeks, Monday first."""
+    first = month.replace(day=1)
+    day = first - dt.timedelta(days=first.weekday())
+    next_month = (first + dt.timedelta(days=32)).replace(day=1)
+    days = []
+    while day < next_month or day.weekday() != 0:
+        days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def booking_month(
+    *, day: dt.date, party_size: int, now: dt.datetime | None = None
+) -> tuple[DayAvailability, list[list[CalendarDay]]]:
+    """The free times of ``day`` and the calendar of its month (weeks, Monday first, each day
+    marked by what it has for the party), from the same two queries."""
+    now = now or timezone.now()
+    today = now.astimezone(restaurant_zone()).date()
+    last_bookable = today + dt.timedelta(days=booking_policy_snapshot().max_days_ahead)
+    days = calendar_days(day)
+    bookable = {shown for shown in days if today <= shown <= last_bookable}
+    availability = availability_for_days(
+        days=sorted(bookable | {day}), party_size=party_size, now=now, whole_days=frozenset({day})
+    )
+    cells = [
+        CalendarDay(
+            day=shown,
+            state=CALENDAR_STATES.get(availability[shown].reason, "full")
+            if shown in bookable
+            else "outside",
+            in_month=shown.month == day.month,
+        )
+        for shown in days
+    ]
+    return availability[day], [cells[week : week + 7] for week in range(0, len(cells), 7)]
+
+
 def booking_calendar(
     *, month: dt.date, party_size: int, now: dt.datetime | None = None
 ) -> list[list[CalendarDay]]:
     """The weeks (Monday first) of ``month``, each day marked by what it has for the party."""
-    now = now or timezone.now()
-    snapshot = booking_policy_snapshot()
-    today = now.astimezone(restaurant_zone()).date()
-    last_bookable = today + dt.timedelta(days=snapshot.max_days_ahead)
-    first = month.replace(day=1)
-    start = first - dt.timedelta(days=first.weekday())
-    next_month = (first + dt.timedelta(days=32)).replace(day=1)
-    weeks: list[list[CalendarDay]] = []
-    day = start
-    while day < next_month:
-        week = []
-        for _weekday in range(7):
-            if day < today or day > last_bookable:
-                state = "outside"
-            else:
-                reason = availability_for_day(day=day, party_size=party_size, now=now).reason
-                state = CALENDAR_STATES.get(reason, "full")
-            week.append(CalendarDay(day=day, state=state, in_month=day.month == first.month))
-            day += dt.timedelta(days=1)
-        weeks.append(week)
-    return weeks
+    return booking_month(day=month, party_size=party_size, now=now)[1]

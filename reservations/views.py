@@ -55,7 +55,7 @@ def _picked(data, policy) -> tuple[dt.date, int]:
 
 def _availability_context(*, day: dt.date, party_size: int, chosen: dt.time | None = None):
     zone = selectors.restaurant_zone()
-    availability = selectors.availability_for_day(day=day, party_size=party_size)
+    availability, calendar = selectors.booking_month(day=day, party_size=party_size)
     times = [
         {
             "value": f"{slot.starts_at.astimezone(zone):%H:%M}",
@@ -70,7 +70,7 @@ def _availability_context(*, day: dt.date, party_size: int, chosen: dt.time | No
         "party_size": party_size,
         "availability": availability,
         "times": times,
-        "calendar": selectors.booking_calendar(month=day, party_size=party_size),
+        "calendar": calendar,
         "previous_month": (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1),
         "next_month": (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1),
     }
@@ -86,7 +86,7 @@ def _opening_hours(snapshot) -> list[tuple[str, str]]:
 
 
 def _booking(request, *, template: str, widget: bool):
-    policy = selectors.booking_policy_get()
+    policy = selectors.booking_policy_cached()
     dishes = list(
         Dish.objects.filter(is_active=True, category__is_active=True, stock__gt=0)
         .select_related("category")
@@ -184,7 +184,7 @@ def _frame_policy(response, policy):
 @require_http_methods(["GET", "POST"])
 def booking_widget(request):
     """The booking form to embed on the restaurant's own website (in an iframe)."""
-    policy = selectors.booking_policy_get()
+    policy = selectors.booking_policy_cached()
     if request.method == "POST" and not _same_origin(request):
         response = render(
             request,
@@ -207,7 +207,7 @@ def booking_availability(request):
     """The calendar and free times of a day for a party: the fragment the page refreshes."""
     if rate_limited(request, "availability"):
         return _too_many(request)
-    policy = selectors.booking_policy_get()
+    policy = selectors.booking_policy_cached()
     day, party_size = _picked(request.GET, policy)
     return render(
         request,
@@ -287,7 +287,7 @@ def booking_manage(request, token: str):
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def booking_widget_manage(request, token: str):
-    policy = selectors.booking_policy_get()
+    policy = selectors.booking_policy_cached()
     if request.method == "POST" and not _same_origin(request):
         return _frame_policy(HttpResponse(status=403), policy)
     return _frame_policy(

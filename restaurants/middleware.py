@@ -1,12 +1,19 @@
+import logging
 import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.urls import set_urlconf
 from django.utils import timezone, translation
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_urlconf
+
+from restaurants.hosts import restaurant_for_hostname
+
+logger = logging.getLogger(__name__)
 
 
 class RestaurantMiddleware(TenantMainMiddleware):
@@ -17,6 +24,12 @@ class RestaurantMiddleware(TenantMainMiddleware):
     """
 
     def process_request(self, request):
+        try:
+            return self._restaurant_select(request)
+        except (OperationalError, InterfaceError):
+            return database_unavailable(request)
+
+    def _restaurant_select(self, request):
         try:
             hostname = self.hostname_from_request(request)
         except DisallowedHost:
@@ -37,13 +50,36 @@ class RestaurantMiddleware(TenantMainMiddleware):
         return restaurant_for_hostname(hostname)
 
 
-def restaurant_for_hostname(hostname: str):
-    """The active restaurant served at ``hostname``; Domain.DoesNotExist if none."""
-    from restaurants.models import Domain
+RETRY_AFTER_SECONDS = 30
 
-    return (
-        Domain.objects.select_related("tenant").get(domain=hostname, tenant__is_active=True).tenant
-    )
+
+def database_unavailable(request) -> HttpResponse:
+    """503 in the visitor's (or the restaurant's) language when PostgreSQL cannot be reached;
+    rendered without touching the database."""
+    logger.error("database unavailable: answered 503 path=%s", request.path)
+    restaurant = getattr(request, "tenant", None)
+    activate_language(request, restaurant)
+    body = render_to_string("503.html", {"restaurant": restaurant})
+    response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that finds PostgreSQL down answers the 503 page, never a traceback."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        # Connection refused or lost, no pooled connection in time (also a deadlock or a
+        # serialisation failure): worth trying again, unlike a bad query.
+        if isinstance(exception, OperationalError | InterfaceError):
+            return database_unavailable(request)
+        return None
 
 
 def activate_language(request, restaurant) -> str:

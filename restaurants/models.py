@@ -7,6 +7,7 @@ from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import schema_exists
 
 from restaurants import schemas
+from restaurants.hosts import hosts_forget
 
 SLUG_PATTERN = r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$"
 # Names that would collide with the platform's own schemas or hosts.
@@ -68,6 +69,15 @@ class Restaurant(TenantMixin):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        hosts_forget()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        hosts_forget()
+        return result
+
     def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
         """Create and migrate this restaurant's schema (see ``restaurants.schemas``)."""
         if not sync_schema:
@@ -91,3 +101,12 @@ class Domain(DomainMixin):
 
     def __str__(self):
         return self.domain
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        hosts_forget()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        hosts_forget()
+        return result

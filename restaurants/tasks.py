@@ -29,6 +29,7 @@ JOBS: dict[str, str] = {
     "alerts": "analytics.alerts",
     "cleanup": "analytics.cleanup",
     "reminders": "notifications.reminders",
+    "outbox": "notifications.outbox",
 }
 
 

@@ -23,7 +23,7 @@ from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django_tenants.utils import schema_context, tenant_context
 
-from restaurants.middleware import restaurant_for_hostname
+from restaurants.hosts import restaurant_for_hostname
 from restaurants.models import Domain
 
 logger = logging.getLogger(__name__)

@@ -17,6 +17,7 @@ from django_tenants.utils import schema_context, tenant_context
 
 from reservations.selectors import booking_policy_forget
 from restaurants import services
+from restaurants.hosts import hosts_forget
 from restaurants.models import Restaurant
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,8 +83,10 @@ def _create_test_restaurants():
 
 @pytest.fixture(autouse=True)
 def _public_schema_and_spanish():
-    """Each test starts where a fresh process would: public schema, Spanish."""
+    """Each test starts where a fresh process would: public schema, Spanish, no restaurant
+    remembered for a host (a rolled-back test may have changed one)."""
     translation.activate("es")
+    hosts_forget()
     yield
     # A test's policy changes are rolled back; the cached copies must go too.
     for _name, slug, *_ in TEST_RESTAURANTS:
@@ -248,8 +251,8 @@ def free_port() -> int:
 
 @pytest.fixture(scope="package")
 def web_server(django_db_setup, django_db_blocker):
-    """uvicorn serving config.asgi on a free port, against the test database; stopped, and
-    its database sessions gone, before the next package runs."""
+    """The web tier as production starts it (gunicorn, two uvicorn workers) on a free port,
+    against the test database; stopped before the next package runs."""
     with django_db_blocker.unblock():
         database_url = database_url_of_test_database()
     port = free_port()
@@ -258,27 +261,47 @@ def web_server(django_db_setup, django_db_blocker):
         "DATABASE_URL": database_url,
         "COMENSAL_RATE_AVAILABILITY_PER_MINUTE": "10000",
         "COMENSAL_RATE_BOOKING_PER_MINUTE": "10000",
-        "DATABASE_CONN_MAX_AGE": "0",
         "COMENSAL_LIVE_SEND_TIMEOUT": "2",
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--ws-per-message-deflate", "false", "--log-level", "warning"],
+    process = web_tier_start(port, env)
+    web_tier_wait(process, port)
+    yield port
+    process.terminate()
+    process.wait(30)
+
+
+WEB_WORKERS = 2
+
+
+def web_tier_start(port: int, env: dict[str, str]) -> subprocess.Popen:
+    """``gunicorn -c config/web.py config.asgi:application``, as the README's production
+    section runs it; returns once it accepts connections."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "config/web.py", "config.asgi:application"],
         cwd=ROOT,
-        env=env,
-    )  # fmt: skip
+        env={
+            **env,
+            "COMENSAL_BIND": f"127.0.0.1:{port}",
+            "COMENSAL_WEB_WORKERS": str(WEB_WORKERS),
+            "DATABASE_APPLICATION_NAME": web_tier_application_name(port),
+        },
+    )
+
+
+def web_tier_application_name(port: int) -> str:
+    """How the web tier on ``port`` names its connections in pg_stat_activity."""
+    return f"comensal-web-{port}"
+
+
+def web_tier_wait(process: subprocess.Popen, port: int) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
+                return
         except OSError:
             if process.poll() is not None:
                 pytest.fail("the web server exited during start-up")
             time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("the web server did not listen within 30 s")
-    yield port
-    process.terminate()
-    process.wait(20)
+    process.kill()
+    pytest.fail("the web server did not listen within 30 s")

@@ -15,6 +15,7 @@ DEFAULT_SCHEDULE = {
     "alerts": 5,
     "metrics": 10,
     "reminders": 5,
+    "outbox": 1,
     "cleanup": "04:30",
 }
 

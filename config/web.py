@@ -1,0 +1,31 @@
+"""The web tier: gunicorn supervising one uvicorn worker process per core.
+
+HTTP and WebSockets (``/ws/live/``) share the same processes and the same port. Django
+runs synchronous views one at a time per process (under the GIL), so throughput comes
+from processes, not threads: ``COMENSAL_WEB_WORKERS`` (default: the machine's cores).
+
+    gunicorn -c config/web.py config.asgi:application
+"""
+
+import os
+
+from uvicorn_worker import UvicornWorker
+
+bind = os.environ.get("COMENSAL_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("COMENSAL_WEB_WORKERS") or os.cpu_count() or 2)
+worker_class = "config.web.Worker"
+# Staff screens keep their socket open: a worker is not recycled under them.
+graceful_timeout = 20
+keepalive = 5
+accesslog = "-" if os.environ.get("COMENSAL_ACCESS_LOG", "").lower() in {"1", "true"} else None
+errorlog = "-"
+
+
+class Worker(UvicornWorker):
+    """uvicorn's worker with uvloop and httptools, and no per-message deflate on sockets.
+
+    The live floor's events are ~200 bytes: compressing them costs more memory per socket
+    than it saves on the wire.
+    """
+
+    CONFIG_KWARGS = {"loop": "uvloop", "http": "httptools", "ws_per_message_deflate": False}
