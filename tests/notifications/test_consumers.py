@@ -2,15 +2,16 @@
 
 import asyncio
 import datetime as dt
+import logging
 import zoneinfo
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.db import connection, transaction
 from django_tenants.utils import schema_context, tenant_context
 
 from config.asgi import application
+from notifications.consumers import LiveHub
 from notifications.live import live_event_send
 from reservations.models import Reservation
 from reservations.services import reservation_create, table_set_status
@@ -369,9 +370,12 @@ def stalling(application, stalled: asyncio.Event):
     return behind_a_stalled_client
 
 
-async def test_a_screen_that_takes_no_more_events_is_let_go(open_socket, carrera, carla, settings):
-    """A socket whose sends never finish is closed after the send timeout and leaves the
-    group, so that events stop piling up for it in memory; the others carry on."""
+async def test_a_screen_that_takes_no_more_events_is_resynced_then_let_go(
+    open_socket, carrera, carla, settings, caplog
+):
+    """A socket whose send does not finish within the send timeout is sent the whole state
+    instead of its backlog; when that does not go either, it is let go and leaves the hub, so
+    that nothing piles up for it in memory. The others carry on. Both are logged."""
     settings.LIVE_SEND_TIMEOUT_SECONDS = 1
     restaurant, table = carrera
     stops_reading = asyncio.Event()
@@ -381,13 +385,16 @@ async def test_a_screen_that_takes_no_more_events_is_let_go(open_socket, carrera
     )
     await attentive.receive_json_from(timeout=5)
     await stalled.receive_json_from(timeout=5)
-    layer = get_channel_layer()._get_layer()  # this loop's: the consumers' own
-    group = layer.groups[layer._get_group_channel_name("live.carrera")]
-    assert len(group) == 2
+    hub = LiveHub.of_running_loop()  # this loop's: the consumers' own
+    assert hub.screens_of("carrera") == 2
 
     stops_reading.set()
-    await in_schema(restaurant, table_set_status, table=table, to="maintenance")
+    with caplog.at_level(logging.WARNING, logger="notifications.consumers"):
+        await in_schema(restaurant, table_set_status, table=table, to="maintenance")
+        assert (await attentive.receive_json_from(timeout=5))["type"] == "table_status_changed"
+        await asyncio.wait_for(stalled.future, timeout=10)  # the stalled one's consumer ended
 
-    assert (await attentive.receive_json_from(timeout=5))["type"] == "table_status_changed"
-    await asyncio.wait_for(stalled.future, timeout=5)  # the stalled one's consumer ended
-    assert len(group) == 1
+    assert hub.screens_of("carrera") == 1
+    logged = [record.getMessage() for record in caplog.records]
+    assert any("resyncs" in line and line.endswith("schema=carrera") for line in logged)
+    assert any("let go schema=carrera" in line for line in logged)
