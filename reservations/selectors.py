@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import itertools
 import zoneinfo
 from collections import defaultdict
@@ -12,6 +13,8 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import FloatField
+from django.db.models.functions import Cast, Extract
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -122,18 +125,32 @@ def service_slots(snapshot: PolicySnapshot, day: dt.date, zone) -> list[dt.datet
     closing; a period that closes at or before it opens ends the next morning.
     Daylight-saving days keep the same wall-clock slots (a skipped hour has none).
     """
+    return list(_service_slots_and_marks(snapshot, day, zone)[0])
+
+
+def _service_slots_and_marks(snapshot: PolicySnapshot, day: dt.date, zone):
+    """The day's start times, and the same as POSIX timestamps."""
     if snapshot.is_closed(day):
-        return []
+        return (), ()
+    periods = snapshot.periods.get(day.weekday(), ())
+    return _day_slots(periods, snapshot.interval, snapshot.duration, day, zone)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_slots(periods, interval: dt.timedelta, duration: dt.timedelta, day: dt.date, zone):
+    """Remembered: a month's calendar asks for forty days on every view, and the hours
+    (``periods``, part of the key) seldom change."""
     starts: set[dt.datetime] = set()
-    for opens_at, closes_at in snapshot.periods.get(day.weekday(), ()):
+    for opens_at, closes_at in periods:
         wall = dt.datetime.combine(day, opens_at)
         closing_day = day if closes_at > opens_at else day + dt.timedelta(days=1)
-        last_start = dt.datetime.combine(closing_day, closes_at) - snapshot.duration
+        last_start = dt.datetime.combine(closing_day, closes_at) - duration
         while wall <= last_start:
             if _exists(wall, zone):
                 starts.add(wall.replace(tzinfo=zone))
-            wall += snapshot.interval
-    return sorted(starts)
+            wall += interval
+    ordered = tuple(sorted(starts))
+    return ordered, tuple(start.timestamp() for start in ordered)
 
 
 def _periods_around(snapshot: PolicySnapshot, local: dt.datetime):
@@ -211,28 +228,34 @@ UNAVAILABLE_REASONS = {
 
 
 class TableBook:
-    """One table's active bookings in a window, by start, answering "free from a to b?" and
-    "how many start between a and b?" by bisection (a month of bookings stays cheap)."""
+    """One table's active bookings in a window, answering "free from a to b?" and "how many
+    start between a and b?" by bisection, on POSIX timestamps (comparing aware datetimes
+    costs more than the search itself): a month of bookings stays cheap."""
 
-    def __init__(self, spans: list[tuple[dt.datetime, dt.datetime]]):
-        spans.sort()
-        self.starts = [start for start, _end in spans]
+    def __init__(self, spans: list[tuple[float, float]]):
+        marks = sorted(spans)
+        self.starts = [start for start, _end in marks]
         # reach[i]: the latest end among the first i + 1 bookings (bookings may not overlap
         # in the database, but nothing here depends on it).
-        self.reach = list(itertools.accumulate((end for _start, end in spans), max))
+        self.reach = list(itertools.accumulate((end for _start, end in marks), max))
 
     def __len__(self) -> int:
         return len(self.starts)
 
-    def is_free(self, starts_at: dt.datetime, ends_at: dt.datetime) -> bool:
+    def is_free(self, starts_at: float, ends_at: float) -> bool:
         before = bisect.bisect_left(self.starts, ends_at)  # bookings that start before the end
         return before == 0 or self.reach[before - 1] <= starts_at
 
-    def starting_between(self, earliest: dt.datetime, latest: dt.datetime) -> int:
+    def starting_between(self, earliest: float, latest: float) -> int:
         return bisect.bisect_left(self.starts, latest) - bisect.bisect_left(self.starts, earliest)
 
 
 NOTHING_BOOKED = TableBook([])
+
+
+def _timestamp(field: str):
+    # In UTC: Django would otherwise read the wall clock of the active time zone.
+    return Cast(Extract(field, "epoch", tzinfo=dt.UTC), FloatField())
 
 
 def _book(party_size: int, window_start, window_end, *, exclude_reservation=None):
@@ -243,7 +266,7 @@ def _book(party_size: int, window_start, window_end, *, exclude_reservation=None
         .order_by("max_capacity", "code")
         .values_list("id", "code", "max_capacity", "area", "reservation_price")
     ]
-    spans: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    spans: dict[int, list[tuple[float, float]]] = defaultdict(list)
     if tables:
         rows = (
             Reservation.objects.active()
@@ -252,16 +275,18 @@ def _book(party_size: int, window_start, window_end, *, exclude_reservation=None
         )
         if exclude_reservation is not None:
             rows = rows.exclude(pk=exclude_reservation.pk)
-        for table_id, starts_at, ends_at in rows.values_list("table_id", "starts_at", "ends_at"):
+        # Timestamps straight from PostgreSQL: a month's bookings need no datetime objects.
+        rows = rows.values_list("table_id", _timestamp("starts_at"), _timestamp("ends_at"))
+        for table_id, starts_at, ends_at in rows:
             spans[table_id].append((starts_at, ends_at))
     return tables, {table_id: TableBook(table_spans) for table_id, table_spans in spans.items()}
 
 
 def _free_tables(
-    tables, booked: dict[int, TableBook], starts_at, ends_at, area: str = "", used=len
+    tables, booked: dict[int, TableBook], starts_at: float, ends_at: float, area: str, used
 ) -> list[FreeTable]:
-    """Free tables for the range, best first: preferred area, smallest, least used (``used``
-    counts a table's bookings), code."""
+    """Free tables for the range (timestamps), best first: preferred area, smallest, least
+    used (``used[table id]``: its bookings that count), code."""
     free = [
         table
         for table in tables
@@ -271,7 +296,7 @@ def _free_tables(
         key=lambda table: (
             bool(area) and table.area != area,
             table.max_capacity,
-            used(booked.get(table.id, NOTHING_BOOKED)),
+            used.get(table.id, 0),
             table.code,
         )
     )
@@ -296,52 +321,71 @@ def availability_for_days(
     area: str = "",
     now: dt.datetime | None = None,
     whole_days: frozenset[dt.date] | None = None,
+    snapshot: PolicySnapshot | None = None,
 ) -> dict[dt.date, DayAvailability]:
     """The free start times of several service days for a party, each with its free tables:
     two queries whatever the number of days (the fitting tables, then their bookings over
     the whole span). Days not in ``whole_days`` (when given) stop at their first free time:
-    enough to say whether the day has room."""
+    enough to say whether the day has room. ``snapshot``: the policy, if the caller has it."""
     now = now or timezone.now()
-    snapshot = booking_policy_snapshot()
+    snapshot = snapshot or booking_policy_snapshot()
     zone = restaurant_zone()
     today = now.astimezone(zone).date()
-    earliest = now + snapshot.min_notice
+    earliest = (now + snapshot.min_notice).timestamp()
     results: dict[dt.date, DayAvailability] = {}
-    starts_of: dict[dt.date, list[dt.datetime]] = {}
+    starts_of: dict[dt.date, tuple[tuple[dt.datetime, ...], tuple[float, ...]]] = {}
     for day in days:
         result = results[day] = DayAvailability(day=day, party_size=party_size)
         result.reason = _day_reason(snapshot, day, today)
         if result.reason:
             continue
-        starts = [start for start in service_slots(snapshot, day, zone) if start >= earliest]
-        if starts:
-            starts_of[day] = starts
+        starts, marks = _service_slots_and_marks(snapshot, day, zone)
+        first = bisect.bisect_left(marks, earliest)
+        if first < len(starts):
+            starts_of[day] = (starts[first:], marks[first:])
         else:
             result.reason = "no_times_left"
     if not starts_of:
         return results
     tables, booked = _book(
         party_size,
-        min(starts[0] for starts in starts_of.values()),
-        max(starts[-1] for starts in starts_of.values()) + snapshot.duration,
+        min(starts[0] for starts, _marks in starts_of.values()),
+        max(starts[-1] for starts, _marks in starts_of.values()) + snapshot.duration,
     )
-    for day, starts in starts_of.items():
+    duration = snapshot.duration.total_seconds()
+    for day, (starts, marks) in starts_of.items():
         result = results[day]
         if not tables:
             result.reason = "no_table_fits"
             continue
+        if whole_days is None or day in whole_days:
+            wanted = range(len(starts))
+        else:  # the first time any table is free, if one is
+            wanted = [
+                next(
+                    (
+                        index
+                        for index, mark in enumerate(marks)
+                        if any(
+                            booked.get(table.id, NOTHING_BOOKED).is_free(mark, mark + duration)
+                            for table in tables
+                        )
+                    ),
+                    None,
+                )
+            ]
+        if wanted == [None]:
+            result.reason = "fully_booked"
+            continue
         # "Least used": the bookings of this day's service.
-        earliest, latest = starts[0] - snapshot.duration, starts[-1] + snapshot.duration
-
-        def used(book: TableBook, earliest=earliest, latest=latest) -> int:
-            return book.starting_between(earliest, latest)
-
-        for start in starts:
-            free = _free_tables(tables, booked, start, start + snapshot.duration, area, used)
+        used = {
+            table_id: book.starting_between(marks[0] - duration, marks[-1] + duration)
+            for table_id, book in booked.items()
+        }
+        for index in wanted:
+            free = _free_tables(tables, booked, marks[index], marks[index] + duration, area, used)
             if free:
-                result.slots.append(Slot(starts_at=start, tables=free))
-                if whole_days is not None and day not in whole_days:
-                    break
+                result.slots.append(Slot(starts_at=starts[index], tables=free))
         if not result.slots:
             result.reason = "fully_booked"
     return results
@@ -373,7 +417,8 @@ def table_best_for(
     tables, booked = _book(
         party_size, window_start, window_end, exclude_reservation=exclude_reservation
     )
-    return _free_tables(tables, booked, starts_at, ends_at, area)
+    used = {table_id: len(book) for table_id, book in booked.items()}
+    return _free_tables(tables, booked, starts_at.timestamp(), ends_at.timestamp(), area, used)
 
 
 def alternatives_for(
@@ -413,6 +458,10 @@ class CalendarDay:
     state: str  # available, full, closed or outside (the booking window)
     in_month: bool
 
+    @property
+    def iso(self) -> str:
+        return self.day.isoformat()
+
 
 # How each reason a day has no times shows on the public calendar.
 CALENDAR_STATES = {
@@ -439,17 +488,26 @@ def calendar_days(month: dt.date) -> list[dt.date]:
 
 
 def booking_month(
-    *, day: dt.date, party_size: int, now: dt.datetime | None = None
+    *,
+    day: dt.date,
+    party_size: int,
+    now: dt.datetime | None = None,
+    snapshot: PolicySnapshot | None = None,
 ) -> tuple[DayAvailability, list[list[CalendarDay]]]:
     """The free times of ``day`` and the calendar of its month (weeks, Monday first, each day
     marked by what it has for the party), from the same two queries."""
     now = now or timezone.now()
+    snapshot = snapshot or booking_policy_snapshot()
     today = now.astimezone(restaurant_zone()).date()
-    last_bookable = today + dt.timedelta(days=booking_policy_snapshot().max_days_ahead)
+    last_bookable = today + dt.timedelta(days=snapshot.max_days_ahead)
     days = calendar_days(day)
     bookable = {shown for shown in days if today <= shown <= last_bookable}
     availability = availability_for_days(
-        days=sorted(bookable | {day}), party_size=party_size, now=now, whole_days=frozenset({day})
+        days=sorted(bookable | {day}),
+        party_size=party_size,
+        now=now,
+        whole_days=frozenset({day}),
+        snapshot=snapshot,
     )
     cells = [
         CalendarDay(

@@ -23,6 +23,7 @@ from reservations.forms import AvailabilityForm, BookingForm, MoveForm, starts_a
 from reservations.models import ReservationStatus, Weekday
 from restaurants.forms import service_errors_to_form
 from restaurants.ratelimit import rate_limited
+from restaurants.templatetags.dates import long_date
 
 logger = logging.getLogger(__name__)
 # Where the booking services' errors show on the public forms (None: above the form).
@@ -53,27 +54,65 @@ def _picked(data, policy) -> tuple[dt.date, int]:
     return day, party_size
 
 
-def _availability_context(*, day: dt.date, party_size: int, chosen: dt.time | None = None):
+def _availability_context(
+    *, day: dt.date, party_size: int, chosen: dt.time | None = None, snapshot=None
+):
     zone = selectors.restaurant_zone()
-    availability, calendar = selectors.booking_month(day=day, party_size=party_size)
-    times = [
-        {
-            "value": f"{slot.starts_at.astimezone(zone):%H:%M}",
-            "area": slot.best_table.area,
-            "table_price": slot.best_table.reservation_price,
-            "checked": chosen is not None and slot.starts_at.astimezone(zone).time() == chosen,
-        }
-        for slot in availability.slots
-    ]
+    availability, calendar = selectors.booking_month(
+        day=day, party_size=party_size, snapshot=snapshot
+    )
+    times = []
+    for slot in availability.slots:
+        local = slot.starts_at.astimezone(zone)
+        times.append(
+            {
+                "value": f"{local:%H:%M}",
+                "area": slot.best_table.area,
+                # For the page's script: a plain number whatever the language.
+                "table_price": str(slot.best_table.reservation_price),
+                "checked": local.time() == chosen,
+            }
+        )
     return {
         "day": day,
+        "day_iso": day.isoformat(),
         "party_size": party_size,
         "availability": availability,
         "times": times,
-        "calendar": calendar,
-        "previous_month": (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1),
-        "next_month": (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1),
+        "calendar": _calendar_weeks(calendar, day),
+        "previous_month": (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1).isoformat(),
+        "next_month": (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1).isoformat(),
     }
+
+
+def _calendar_weeks(calendar, chosen: dt.date) -> list[list[dict]]:
+    """The calendar's cells as the template shows them, worked out here: forty cells on every
+    view of the booking page."""
+    states = {"available": _("tables free"), "full": _("fully booked"), "closed": _("closed")}
+    return [
+        [
+            {
+                "css": " ".join(
+                    filter(
+                        None,
+                        [
+                            cell.state,
+                            "" if cell.in_month else "other-month",
+                            "chosen" if cell.day == chosen else "",
+                        ],
+                    )
+                ),
+                "number": cell.day.day,
+                "iso": cell.iso,
+                "chosen": cell.day == chosen,
+                "label": ""
+                if cell.state == "outside"
+                else f"{long_date(cell.day)}: {states.get(cell.state, states['closed'])}",
+            }
+            for cell in week
+        ]
+        for week in calendar
+    ]
 
 
 def _opening_hours(snapshot) -> list[tuple[str, str]]:
@@ -86,7 +125,8 @@ def _opening_hours(snapshot) -> list[tuple[str, str]]:
 
 
 def _booking(request, *, template: str, widget: bool):
-    policy = selectors.booking_policy_cached()
+    snapshot = selectors.booking_policy_snapshot()
+    policy = snapshot.row
     dishes = list(
         Dish.objects.filter(is_active=True, category__is_active=True, stock__gt=0)
         .select_related("category")
@@ -149,7 +189,7 @@ def _booking(request, *, template: str, widget: bool):
         "policy": policy,
         "form": form,
         "widget": widget,
-        "hours": _opening_hours(selectors.booking_policy_snapshot()),
+        "hours": _opening_hours(snapshot),
         "alternatives": [
             {
                 "value": f"{slot.starts_at.astimezone(zone):%Y-%m-%dT%H:%M}",
@@ -158,7 +198,7 @@ def _booking(request, *, template: str, widget: bool):
             for slot in alternatives
         ],
         "availability_url": reverse("booking-availability"),
-        **_availability_context(day=day, party_size=party_size, chosen=chosen),
+        **_availability_context(day=day, party_size=party_size, chosen=chosen, snapshot=snapshot),
     }
     return render(request, template, context)
 
@@ -207,12 +247,15 @@ def booking_availability(request):
     """The calendar and free times of a day for a party: the fragment the page refreshes."""
     if rate_limited(request, "availability"):
         return _too_many(request)
-    policy = selectors.booking_policy_cached()
-    day, party_size = _picked(request.GET, policy)
+    snapshot = selectors.booking_policy_snapshot()
+    day, party_size = _picked(request.GET, snapshot.row)
     return render(
         request,
         "reservations/_availability.html",
-        {"policy": policy, **_availability_context(day=day, party_size=party_size)},
+        {
+            "policy": snapshot.row,
+            **_availability_context(day=day, party_size=party_size, snapshot=snapshot),
+        },
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 from babel.numbers import format_currency
@@ -41,4 +42,10 @@ def money(amount: Decimal | int | None, currency: str | None = None) -> str:
     """``amount`` formatted in ``currency`` (the current restaurant's by default)."""
     if amount is None:
         return ""
-    return format_currency(Decimal(amount), _currency(currency), locale=money_locale(currency))
+    return _formatted(Decimal(amount), _currency(currency), money_locale(currency))
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted(amount: Decimal, currency: str, locale: str) -> str:
+    """Remembered: a menu shows the same prices on every view, and Babel takes its time."""
+    return format_currency(amount, currency, locale=locale)
