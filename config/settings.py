@@ -4,7 +4,6 @@ A missing or malformed variable stops the process with one line naming it.
 """
 
 import sys
-import warnings
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +34,8 @@ try:
     # Connections per process: a psycopg pool of at most this many (0: no pool, one
     # connection per thread kept DATABASE_CONN_MAX_AGE seconds).
     _db_pool_max_size = env.integer("DATABASE_POOL_MAX_SIZE", 4)
+    # Threads of a web process serving HTTP requests (Django's views are synchronous).
+    WEB_THREADS = env.integer("COMENSAL_WEB_THREADS", _db_pool_max_size or 4)
     _db_pool_min_size = env.integer("DATABASE_POOL_MIN_SIZE", 1)
     _db_pool_timeout = env.integer("DATABASE_POOL_TIMEOUT", 10)
     _db_conn_max_age = env.integer("DATABASE_CONN_MAX_AGE", 0)
@@ -158,7 +159,7 @@ ASGI_APPLICATION = "config.asgi.application"
 # ASGI every request runs in a thread of its own). A request that waits longer than
 # DATABASE_POOL_TIMEOUT for one is answered 503. Not PgBouncer in transaction mode:
 # django-tenants selects the restaurant with a session-level `SET search_path`, which such
-# a pooler would hand to another client; the pool resets it with every new checkout.
+# a pooler would hand to another client; django-tenants sets it again on every checkout.
 DATABASES = {
     "default": {
         **_database,
@@ -172,8 +173,9 @@ DATABASES = {
                     "min_size": min(_db_pool_min_size, _db_pool_max_size),
                     "max_size": _db_pool_max_size,
                     "timeout": _db_pool_timeout,
-                    # Idle connections above min_size are closed after a minute.
-                    "max_idle": 60,
+                    # After a rush, the pool closes one idle connection above min_size every
+                    # max_idle seconds: back to min_size within half a minute.
+                    "max_idle": 10,
                 }
             }
             if _db_pool_max_size
@@ -274,8 +276,6 @@ STORAGES = {
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "/media/"
 WHITENOISE_USE_FINDERS = not _manifest_static
-# WhiteNoise streams files with a synchronous iterator; under ASGI that is expected.
-warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous")
 
 # --- API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {

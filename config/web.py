@@ -17,6 +17,8 @@ worker_class = "config.web.Worker"
 # Staff screens keep their socket open: a worker is not recycled under them.
 graceful_timeout = 20
 keepalive = 5
+# No gunicornc control socket: its default path is shared by every gunicorn of the machine.
+control_socket_disable = True
 accesslog = "-" if os.environ.get("COMENSAL_ACCESS_LOG", "").lower() in {"1", "true"} else None
 errorlog = "-"
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from menu.models import Dish
 from reservations import selectors, services
+from restaurants.money import money
 
 MAX_DISH_QUANTITY = 20
 
@@ -83,6 +84,28 @@ class BookingForm(AvailabilityForm):
 
     def dish_fields(self):
         return [(dish, self[f"dish_{dish.pk}"]) for dish in self.dishes]
+
+    def pre_order_menu(self) -> list[tuple[str, list[dict]]]:
+        """The dishes by category as the page lists them, worked out here rather than in the
+        template: a menu has dozens of dishes and the page is the busiest of all."""
+        categories: dict[int, tuple[str, list[dict]]] = {}
+        for dish, field in self.dish_fields():
+            value = field.value()
+            row = {
+                "name": dish.name,
+                "price": str(dish.price),
+                "price_text": money(dish.price),
+                "html_name": field.html_name,
+                "id": field.auto_id,
+                "value": "" if value is None else value,
+                "errors": " ".join(field.errors),
+            }
+            categories.setdefault(dish.category_id, (dish.category.name, []))[1].append(row)
+        return list(categories.values())
+
+    def pre_order_open(self) -> bool:
+        """Whether the customer already asked for a dish (the section opens by itself)."""
+        return any(field.value() not in (None, "", "0", 0) for _dish, field in self.dish_fields())
 
     def clean_first_name(self):
         return self.cleaned_data["first_name"].strip()
