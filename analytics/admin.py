@@ -5,11 +5,11 @@ from django.utils.translation import ngettext
 
 from analytics import services
 from analytics.models import Alert, MetricsSnapshot
-from restaurants.admin import ReadOnlyModelAdmin
+from restaurants.admin import ReadOnlyModelAdmin, StaffModelAdmin
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(StaffModelAdmin):
     """Alerts are raised by the scheduled checks; staff acknowledge and resolve them."""
 
     list_display = ["raised_at", "kind", "severity", "status", "message", "subject"]

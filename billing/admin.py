@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from billing import selectors, services
 from billing.models import ConsumptionNote, NoteLine, NoteStatus, Payment
 from reservations.admin import FormRefused, ServiceRefusalMixin, StatusChangeInline
+from restaurants.admin import StaffModelAdmin
 from restaurants.forms import service_errors_to_form
 from restaurants.money import money
 
@@ -111,7 +112,7 @@ class CashReportForm(forms.Form):
 
 
 @admin.register(ConsumptionNote)
-class ConsumptionNoteAdmin(ServiceRefusalMixin, admin.ModelAdmin):
+class ConsumptionNoteAdmin(ServiceRefusalMixin, StaffModelAdmin):
     form = NoteForm
     list_display = [
         "number",

@@ -13,7 +13,7 @@ import threading
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,27 @@ class _Health:
 health = _Health()
 
 
+class _ReusedClients(RedisCacheClient):
+    """Django's client builds a ``redis.Redis`` (copying its hundreds of response callbacks)
+    for every operation; one per connection pool serves them all."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = _ReusedClients
+
     def _try(self, operation, fallback, *args, **kwargs):
         if not health.is_up():
             return fallback

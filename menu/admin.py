@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from menu.models import Category, Dish, PreOrder
+from restaurants.admin import StaffModelAdmin
 
 
 class DishInline(admin.TabularInline):
@@ -11,7 +12,7 @@ class DishInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(StaffModelAdmin):
     list_display = ["name", "menu_order", "is_active"]
     list_editable = ["menu_order", "is_active"]
     list_filter = ["is_active"]
@@ -20,7 +21,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Dish)
-class DishAdmin(admin.ModelAdmin):
+class DishAdmin(StaffModelAdmin):
     list_display = ["name", "category", "price", "stock", "is_active", "preparation_minutes"]
     list_filter = ["category", "is_active"]
     search_fields = ["name", "description"]
@@ -29,7 +30,7 @@ class DishAdmin(admin.ModelAdmin):
 
 
 @admin.register(PreOrder)
-class PreOrderAdmin(admin.ModelAdmin):
+class PreOrderAdmin(StaffModelAdmin):
     """Pre-orders across reservations, read-only: they are taken on the reservation."""
 
     list_display = ["reservation", "dish", "quantity", "unit_price", "subtotal", "created_at"]

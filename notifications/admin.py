@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications import texts
 from notifications.models import Message, MessageTemplate, MessagingSettings, OptOut
-from restaurants.admin import ReadOnlyModelAdmin
+from restaurants.admin import ReadOnlyModelAdmin, StaffModelAdmin
 
 
 def masked(address: str) -> str:
@@ -107,7 +107,7 @@ class MessageTemplateForm(forms.ModelForm):
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):
+class MessageTemplateAdmin(StaffModelAdmin):
     """The restaurant's own wording of a message; the preview fills it with a sample booking."""
 
     form = MessageTemplateForm
@@ -168,7 +168,7 @@ class MessagingSettingsForm(forms.ModelForm):
 
 
 @admin.register(MessagingSettings)
-class MessagingSettingsAdmin(admin.ModelAdmin):
+class MessagingSettingsAdmin(StaffModelAdmin):
     form = MessagingSettingsForm
     list_display = ["__str__", "preferred_channel", "reminder_hours", "token_set"]
 
@@ -184,7 +184,7 @@ class MessagingSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(OptOut)
-class OptOutAdmin(admin.ModelAdmin):
+class OptOutAdmin(StaffModelAdmin):
     list_display = ["address", "channel", "created_at"]
     list_filter = ["channel"]
     search_fields = ["address"]

@@ -27,7 +27,7 @@ from reservations.models import (
     Table,
     TablePriceBracket,
 )
-from restaurants.admin import ReadOnlyModelAdmin
+from restaurants.admin import ReadOnlyModelAdmin, StaffModelAdmin
 
 # The request being rendered, for read-only fields that need its host (per thread/task).
 _current_request: contextvars.ContextVar = contextvars.ContextVar("admin_request")
@@ -89,7 +89,7 @@ class TablePriceBracketInline(admin.TabularInline):
 
 
 @admin.register(BookingPolicy)
-class BookingPolicyAdmin(admin.ModelAdmin):
+class BookingPolicyAdmin(StaffModelAdmin):
     """One policy per restaurant: the list goes straight to it."""
 
     inlines = [OpeningPeriodInline, ClosedDateInline, TablePriceBracketInline]
@@ -193,7 +193,7 @@ class BookingPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Table)
-class TableAdmin(admin.ModelAdmin):
+class TableAdmin(StaffModelAdmin):
     list_display = ["code", "area", "min_capacity", "max_capacity", "status", "reservation_price"]
     list_filter = ["area", "status"]
     search_fields = ["code", "description"]
@@ -247,7 +247,7 @@ class CustomerForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(StaffModelAdmin):
     form = CustomerForm
     list_display = ["full_name", "phone", "email", "city", "marketing_consent", "created_at"]
     list_filter = ["marketing_consent", "city", ("erased_at", admin.EmptyFieldListFilter)]
@@ -370,7 +370,7 @@ class ReservationForm(forms.ModelForm):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(ServiceRefusalMixin, admin.ModelAdmin):
+class ReservationAdmin(ServiceRefusalMixin, StaffModelAdmin):
     form = ReservationForm
     list_display = [
         "reference",

@@ -1,6 +1,9 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
 from django_celery_beat import models as beat_models
@@ -10,7 +13,26 @@ from restaurants.forms import RestaurantCreationForm
 from restaurants.models import Domain, Restaurant
 
 
-class ReadOnlyModelAdmin(admin.ModelAdmin):
+class StaffModelAdmin(admin.ModelAdmin):
+    """The restaurant admin's lists: fifty rows a page, each row's selection box written
+    directly instead of through a widget template (with a hundred rows that box alone took a
+    quarter of the page's time)."""
+
+    list_per_page = 50
+    # One COUNT per list, not two ("n of N" costs a second count of the whole table).
+    show_full_result_count = False
+
+    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
+    def action_checkbox(self, obj):
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
+
+
+class ReadOnlyModelAdmin(StaffModelAdmin):
     """Records written only by the system (history, figures, the message log): viewed and
     filtered in admin, never added, changed or deleted there."""
 

@@ -17,6 +17,7 @@ from django_tenants.utils import schema_context, tenant_context
 
 from reservations.selectors import booking_policy_forget
 from restaurants import services
+from restaurants.authentication import tokens_forget
 from restaurants.hosts import hosts_forget
 from restaurants.models import Restaurant
 
@@ -84,9 +85,10 @@ def _create_test_restaurants():
 @pytest.fixture(autouse=True)
 def _public_schema_and_spanish():
     """Each test starts where a fresh process would: public schema, Spanish, no restaurant
-    remembered for a host (a rolled-back test may have changed one)."""
+    remembered for a host or an API token (a rolled-back test may have changed one)."""
     translation.activate("es")
     hosts_forget()
+    tokens_forget()
     yield
     # A test's policy changes are rolled back; the cached copies must go too.
     for _name, slug, *_ in TEST_RESTAURANTS:
