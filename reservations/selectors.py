@@ -11,9 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import FloatField
+from django.db.models import FloatField, OuterRef
 from django.db.models.functions import Cast, Extract
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -96,6 +97,15 @@ def booking_policy_snapshot() -> PolicySnapshot:
         )
         cache.set(POLICY_CACHE_KEY, snapshot, POLICY_CACHE_SECONDS)
     return snapshot
+
+
+def book_version() -> int:
+    """A number PostgreSQL moves on every change of what the booking pages show (bookings,
+    tables, the policy and its hours, the menu), whatever code made it: pages are cached
+    under it (reservations' migration 0007)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM reservations_book_version")
+        return cursor.fetchone()[0]
 
 
 def booking_policy_cached() -> BookingPolicy:
@@ -259,27 +269,39 @@ def _timestamp(field: str):
 
 
 def _book(party_size: int, window_start, window_end, *, exclude_reservation=None):
-    """Fitting tables and, per table, the active bookings in the window: two queries."""
-    tables = [
-        FreeTable(*row)
-        for row in Table.objects.fitting(party_size)
+    """Fitting tables and, per table, the active bookings in the window: one query."""
+    bookings = (
+        Reservation.objects.active()
+        .overlapping(window_start, window_end)
+        .filter(table=OuterRef("pk"))
+        .order_by("starts_at")
+    )
+    if exclude_reservation is not None:
+        bookings = bookings.exclude(pk=exclude_reservation.pk)
+    rows = (
+        Table.objects.fitting(party_size)
         .order_by("max_capacity", "code")
-        .values_list("id", "code", "max_capacity", "area", "reservation_price")
-    ]
-    spans: dict[int, list[tuple[float, float]]] = defaultdict(list)
-    if tables:
-        rows = (
-            Reservation.objects.active()
-            .overlapping(window_start, window_end)
-            .filter(table_id__in=[table.id for table in tables])
-        )
-        if exclude_reservation is not None:
-            rows = rows.exclude(pk=exclude_reservation.pk)
         # Timestamps straight from PostgreSQL: a month's bookings need no datetime objects.
-        rows = rows.values_list("table_id", _timestamp("starts_at"), _timestamp("ends_at"))
-        for table_id, starts_at, ends_at in rows:
-            spans[table_id].append((starts_at, ends_at))
-    return tables, {table_id: TableBook(table_spans) for table_id, table_spans in spans.items()}
+        .annotate(
+            booked_starts=ArraySubquery(bookings.values(start=_timestamp("starts_at"))),
+            booked_ends=ArraySubquery(bookings.values(end=_timestamp("ends_at"))),
+        )
+        .values_list(
+            "id",
+            "code",
+            "max_capacity",
+            "area",
+            "reservation_price",
+            "booked_starts",
+            "booked_ends",
+        )
+    )
+    tables, booked = [], {}
+    for *table, starts, ends in rows:
+        tables.append(FreeTable(*table))
+        if starts:
+            booked[table[0]] = TableBook(list(zip(starts, ends, strict=True)))
+    return tables, booked
 
 
 def _free_tables(

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import re
+import time
+import uuid
 from urllib.parse import urlsplit
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -124,7 +130,50 @@ def _opening_hours(snapshot) -> list[tuple[str, str]]:
     return rows
 
 
+# An anonymous GET of the booking page or of its availability fragment is rendered once per
+# book version (see selectors.book_version), language, address and minute, then served from
+# the cache; each visitor's own values (CSRF token, the form's submission key) are put back
+# in on the way out.
+PAGE_CACHE_SECONDS = 60
+VISITOR_VALUES = {
+    "csrf": re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"'),
+    "submission": re.compile(r'name="submission" value="([^"]+)"'),
+}
+
+
+def _served_from_cache(request, template: str, render_page) -> HttpResponse:
+    """``render_page()``'s answer, from the cache when the book has not changed since."""
+    address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    key = (
+        f"public-page:{template}:{selectors.book_version()}:{translation.get_language()}:"
+        f"{int(time.time() // PAGE_CACHE_SECONDS)}:{address}"
+    )
+    page = cache.get(key)
+    if page is None:
+        response = render_page()
+        if response.status_code != 200:
+            return response
+        page = response.content.decode()
+        for name, pattern in VISITOR_VALUES.items():
+            for value in set(pattern.findall(page)):
+                page = page.replace(value, f"\x00{name}\x00")
+        cache.set(key, page, PAGE_CACHE_SECONDS)
+        return response
+    page = page.replace("\x00csrf\x00", get_token(request))
+    return HttpResponse(page.replace("\x00submission\x00", uuid.uuid4().hex))
+
+
 def _booking(request, *, template: str, widget: bool):
+    if request.method == "GET":
+        if "day" in request.GET and rate_limited(request, "availability"):
+            return _too_many(request)
+        return _served_from_cache(
+            request, template, lambda: _booking_form(request, template=template, widget=widget)
+        )
+    return _booking_form(request, template=template, widget=widget)
+
+
+def _booking_form(request, *, template: str, widget: bool):
     snapshot = selectors.booking_policy_snapshot()
     policy = snapshot.row
     dishes = list(
@@ -137,8 +186,6 @@ def _booking(request, *, template: str, widget: bool):
     if alternative:  # "book this other time instead"
         day_text, _sep, time_text = alternative.partition("T")
         data["day"], data["time"] = day_text, time_text
-    if request.method == "GET" and "day" in data and rate_limited(request, "availability"):
-        return _too_many(request)
     day, party_size = _picked(data if "day" in data else None, policy)
     alternatives = []
     if request.method == "POST":
@@ -247,11 +294,16 @@ def booking_availability(request):
     """The calendar and free times of a day for a party: the fragment the page refreshes."""
     if rate_limited(request, "availability"):
         return _too_many(request)
+    template = "reservations/_availability.html"
+    return _served_from_cache(request, template, lambda: _availability(request, template))
+
+
+def _availability(request, template: str):
     snapshot = selectors.booking_policy_snapshot()
     day, party_size = _picked(request.GET, snapshot.row)
     return render(
         request,
-        "reservations/_availability.html",
+        template,
         {
             "policy": snapshot.row,
             **_availability_context(day=day, party_size=party_size, snapshot=snapshot),

@@ -1,0 +1,135 @@
+"""The booking page and its fragment are served from a cache under the book's version: any
+change of the book shows on the very next view, and no visitor ever gets another's form."""
+
+import datetime as dt
+import re
+import zoneinfo
+
+import pytest
+from django.test import Client
+from django_tenants.utils import tenant_context
+
+from menu.models import Dish
+from reservations.models import OpeningPeriod, Reservation, Table
+from reservations.selectors import book_version, booking_policy_forget
+from tests.conftest import host_of
+from tests.factories import CustomerFactory, DishFactory, TableFactory, open_every_day
+
+MEXICO = zoneinfo.ZoneInfo("America/Mexico_City")
+SUBMISSION = re.compile(r'name="submission" value="([^"]+)"')
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def generous_limits(settings):
+    settings.PUBLIC_RATE_LIMITS = {"availability": 1000, "booking": 1000}
+
+
+@pytest.fixture
+def day() -> dt.date:
+    return dt.datetime.now(MEXICO).date() + dt.timedelta(days=6)
+
+
+@pytest.fixture
+def one_table(restaurant_a):
+    with tenant_context(restaurant_a):
+        open_every_day("13:00", "23:30", max_days_ahead=90)
+        table = TableFactory(code="M01", max_capacity=4)
+        DishFactory(name="Mole poblano")
+        yield table
+
+
+def times_of(page: str) -> list[str]:
+    return re.findall(r'name="time" value="(\d\d:\d\d)"', page)
+
+
+def test_a_booking_made_anywhere_leaves_the_cached_page_at_once(restaurant_a, one_table, day):
+    web = Client(HTTP_HOST=host_of(restaurant_a))
+    query = {"day": f"{day:%Y-%m-%d}", "party_size": 2}
+    for path in ("/", "/availability/"):
+        assert "20:00" in times_of(web.get(path, query).content.decode())
+        assert "20:00" in times_of(web.get(path, query).content.decode())  # from the cache
+    with tenant_context(restaurant_a):
+        version = book_version()
+        # Straight through the ORM, as no service would: the database moves the version.
+        Reservation.objects.create(
+            customer=CustomerFactory(),
+            table=one_table,
+            starts_at=dt.datetime.combine(day, dt.time(20), tzinfo=MEXICO),
+            ends_at=dt.datetime.combine(day, dt.time(22), tzinfo=MEXICO),
+            party_size=2,
+            status="pending",
+        )
+        assert book_version() > version
+
+    for path in ("/", "/availability/"):
+        times = times_of(web.get(path, query).content.decode())
+        assert "20:00" not in times and "18:30" not in times and "18:00" in times, path
+
+
+def test_new_hours_a_dish_out_of_stock_and_a_smaller_table_each_show_on_the_next_view(
+    restaurant_a, one_table, day
+):
+    web = Client(HTTP_HOST=host_of(restaurant_a))
+    query = {"day": f"{day:%Y-%m-%d}", "party_size": 2}
+    page = web.get("/", query).content.decode()
+    assert times_of(page)[0] == "13:00" and "Mole poblano" in page
+
+    with tenant_context(restaurant_a):
+        OpeningPeriod.objects.update(opens_at=dt.time(18))
+        booking_policy_forget()  # as the policy's admin does
+    page = web.get("/", query).content.decode()
+    assert times_of(page)[0] == "18:00" and "Mole poblano" in page
+
+    with tenant_context(restaurant_a):
+        Dish.objects.update(stock=0)
+    page = web.get("/", query).content.decode()
+    assert times_of(page)[0] == "18:00" and "Mole poblano" not in page
+
+    with tenant_context(restaurant_a):
+        Table.objects.update(max_capacity=1, min_capacity=1)
+    page = web.get("/", query).content.decode()
+    assert times_of(page) == []
+    assert "Ninguna mesa admite un grupo de ese tamaño." in page
+
+
+def test_each_visitor_of_a_cached_page_gets_a_form_of_their_own_and_can_book(
+    restaurant_a, one_table, day
+):
+    ana, bea = Client(HTTP_HOST=host_of(restaurant_a)), Client(HTTP_HOST=host_of(restaurant_a))
+    query = {"day": f"{day:%Y-%m-%d}", "party_size": 2}
+    first, second = ana.get("/", query), bea.get("/", query)  # the second from the cache
+    forms = [
+        (SUBMISSION.findall(r.content.decode()), CSRF.findall(r.content.decode()))
+        for r in (first, second)
+    ]
+    assert len(set(forms[0][0] + forms[1][0])) == 2  # two different submission keys
+    assert forms[0][1][0] != forms[1][1][0]
+    assert "csrftoken" in second.cookies
+
+    for visitor, (submissions, tokens), time in (
+        (ana, forms[0], "20:00"),
+        (bea, forms[1], "14:00"),
+    ):
+        response = visitor.post(
+            "/",
+            {
+                "csrfmiddlewaretoken": tokens[0],
+                "submission": submissions[0],
+                "day": f"{day:%Y-%m-%d}",
+                "party_size": "2",
+                "time": time,
+                "first_name": "Lucía" if visitor is ana else "Beatriz",
+                "last_name": "García",
+                "phone": "55 1234 5678" if visitor is ana else "55 8765 4321",
+                "email": f"{'ana' if visitor is ana else 'bea'}@example.com",
+                "special_requests": "",
+                "website": "",
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:500]
+    with tenant_context(restaurant_a):
+        assert sorted(Reservation.objects.values_list("customer__first_name", flat=True)) == [
+            "Beatriz",
+            "Lucía",
+        ]
