@@ -51,8 +51,10 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-# The project instead of this folder: bench/http.py would shadow the standard library's.
-sys.path.remove(str(Path(__file__).resolve().parent))
+# The project instead of this folder (a spawned child inherits the path without it):
+# bench/http.py would shadow the standard library's http.
+if str(Path(__file__).resolve().parent) in sys.path:
+    sys.path.remove(str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -459,8 +461,8 @@ def footprint(web: WebTier, port: int, session_key: str) -> None:
             f"{1024 * (rss_after - rss_before) / sockets:.0f} KiB per socket" if sockets else "-"
         )
         print(
-            f"  worker {pid}: RSS {rss_before:.1f} MiB → {rss_after:.1f} MiB with {sockets} "
-            f"sockets ({per_socket}), CPU {percent:.1f}% of one core over {IDLE_SECONDS} s"
+            f"  worker {pid}: RSS {rss_before:.1f} MiB → {rss_after:.1f} MiB with {sockets} more open files "
+            f"(its sockets: {per_socket}), CPU {percent:.1f}% of one core over {IDLE_SECONDS} s"
         )
 
 
