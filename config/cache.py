@@ -63,26 +63,42 @@ class _Health:
 health = _Health()
 
 
-class _ReusedClients(RedisCacheClient):
-    """Django's client builds a ``redis.Redis`` (copying its hundreds of response callbacks)
-    for every operation; one per connection pool serves them all."""
+# The web processes serve each request with cache objects of its own (Django keeps them
+# per context, and every request is a new context): Redis connection pools and clients are
+# kept here instead, one per server for the whole process, so that a request does not open
+# a new connection to Redis. redis-py's pools are thread-safe and start afresh after a fork.
+_pools: dict[str, object] = {}
+_clients: dict[str, object] = {}
+_pools_lock = threading.Lock()
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clients = {}
+
+class _ProcessPools(RedisCacheClient):
+    def _get_connection_pool(self, write):
+        return self._pool_of(self._servers[self._get_connection_pool_index(write)])
+
+    def _pool_of(self, server: str):
+        pool = _pools.get(server)
+        if pool is None:
+            with _pools_lock:
+                pool = _pools.get(server)
+                if pool is None:
+                    pool = _pools[server] = self._pool_class.from_url(server, **self._pool_options)
+        return pool
 
     def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
+        # Django builds a redis.Redis (copying its hundreds of response callbacks) for every
+        # operation; one per server serves them all.
+        server = self._servers[self._get_connection_pool_index(write)]
+        client = _clients.get(server)
         if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+            client = _clients[server] = self._client(connection_pool=self._pool_of(server))
         return client
 
 
 class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
-        self._class = _ReusedClients
+        self._class = _ProcessPools
 
     def _try(self, operation, fallback, *args, **kwargs):
         if not health.is_up():
