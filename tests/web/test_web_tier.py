@@ -270,3 +270,39 @@ def test_with_redis_down_a_customer_still_books_and_is_confirmed_once_redis_is_b
         worker.terminate()
         web.wait(30)
         worker.wait(30)
+
+
+# --- PostgreSQL gone -------------------------------------------------------------------------
+
+
+def test_with_postgresql_unreachable_every_page_answers_a_clear_503_in_the_visitors_language(
+    db,
+):
+    port = free_port()
+    closed = free_port()  # nothing listens there
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{closed}/comensal",
+        "DATABASE_POOL_TIMEOUT": "2",
+    }
+    web = web_tier_start(port, env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        web_tier_wait(web, port)
+        for path in ("/", "/availability/?day=2030-01-05", "/admin/", "/api/v1/tables/"):
+            page = requests.get(f"{base}{path}", headers={"Host": f"{HOST}:{port}"}, timeout=30)
+            assert page.status_code == 503, path
+            assert page.headers["Retry-After"] == "30"
+            assert "Volvemos enseguida" in page.text
+            assert "Traceback" not in page.text and "OperationalError" not in page.text
+        english = requests.get(
+            f"{base}/",
+            headers={"Host": f"{HOST}:{port}", "Cookie": f"{settings.LANGUAGE_COOKIE_NAME}=en"},
+            timeout=30,
+        )
+        assert english.status_code == 503 and "We will be right back" in english.text
+        health = requests.get(f"{base}/health", headers={"Host": f"localhost:{port}"}, timeout=30)
+        assert health.status_code == 503 and "database" in health.json()["down"]
+    finally:
+        web.terminate()
+        web.wait(30)
