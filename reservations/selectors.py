@@ -509,39 +509,59 @@ def calendar_days(month: dt.date) -> list[dt.date]:
     return days
 
 
+# A month's calendar (what each day has for a party size) is shared by the views of all its
+# days: cached under the book's version, for a minute at most (today's times run out).
+CALENDAR_CACHE_SECONDS = 60
+
+
 def booking_month(
     *,
     day: dt.date,
     party_size: int,
     now: dt.datetime | None = None,
     snapshot: PolicySnapshot | None = None,
+    version: int | None = None,
 ) -> tuple[DayAvailability, list[list[CalendarDay]]]:
     """The free times of ``day`` and the calendar of its month (weeks, Monday first, each day
-    marked by what it has for the party), from the same two queries."""
+    marked by what it has for the party): one query for the month, or, when the month is in
+    the cache under the book's ``version``, one query for the day."""
     now = now or timezone.now()
     snapshot = snapshot or booking_policy_snapshot()
     today = now.astimezone(restaurant_zone()).date()
     last_bookable = today + dt.timedelta(days=snapshot.max_days_ahead)
     days = calendar_days(day)
-    bookable = {shown for shown in days if today <= shown <= last_bookable}
-    availability = availability_for_days(
-        days=sorted(bookable | {day}),
-        party_size=party_size,
-        now=now,
-        whole_days=frozenset({day}),
-        snapshot=snapshot,
-    )
-    cells = [
-        CalendarDay(
-            day=shown,
-            state=CALENDAR_STATES.get(availability[shown].reason, "full")
-            if shown in bookable
-            else "outside",
-            in_month=shown.month == day.month,
+    key = None
+    if version is not None:
+        minute = int(now.timestamp() // CALENDAR_CACHE_SECONDS)
+        key = f"booking-calendar:{version}:{days[0]}:{party_size}:{minute}"
+    states = cache.get(key) if key else None
+    if states is None:
+        bookable = {shown for shown in days if today <= shown <= last_bookable}
+        availability = availability_for_days(
+            days=sorted(bookable | {day}),
+            party_size=party_size,
+            now=now,
+            whole_days=frozenset({day}),
+            snapshot=snapshot,
         )
+        states = {
+            shown: CALENDAR_STATES.get(availability[shown].reason, "full")
+            if shown in bookable
+            else "outside"
+            for shown in days
+        }
+        if key:
+            cache.set(key, states, CALENDAR_CACHE_SECONDS)
+        chosen = availability[day]
+    else:
+        chosen = availability_for_days(
+            days=[day], party_size=party_size, now=now, snapshot=snapshot
+        )[day]
+    cells = [
+        CalendarDay(day=shown, state=states[shown], in_month=shown.month == day.month)
         for shown in days
     ]
-    return availability[day], [cells[week : week + 7] for week in range(0, len(cells), 7)]
+    return chosen, [cells[week : week + 7] for week in range(0, len(cells), 7)]
 
 
 def booking_calendar(

@@ -61,11 +61,16 @@ def _picked(data, policy) -> tuple[dt.date, int]:
 
 
 def _availability_context(
-    *, day: dt.date, party_size: int, chosen: dt.time | None = None, snapshot=None
+    *,
+    day: dt.date,
+    party_size: int,
+    chosen: dt.time | None = None,
+    snapshot=None,
+    version: int | None = None,
 ):
     zone = selectors.restaurant_zone()
     availability, calendar = selectors.booking_month(
-        day=day, party_size=party_size, snapshot=snapshot
+        day=day, party_size=party_size, snapshot=snapshot, version=version
     )
     times = []
     for slot in availability.slots:
@@ -142,15 +147,17 @@ VISITOR_VALUES = {
 
 
 def _served_from_cache(request, template: str, render_page) -> HttpResponse:
-    """``render_page()``'s answer, from the cache when the book has not changed since."""
+    """``render_page(version)``'s answer, from the cache when the book has not changed since
+    the version it was rendered at."""
+    version = selectors.book_version()
     address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
     key = (
-        f"public-page:{template}:{selectors.book_version()}:{translation.get_language()}:"
+        f"public-page:{template}:{version}:{translation.get_language()}:"
         f"{int(time.time() // PAGE_CACHE_SECONDS)}:{address}"
     )
     page = cache.get(key)
     if page is None:
-        response = render_page()
+        response = render_page(version)
         if response.status_code != 200:
             return response
         page = response.content.decode()
@@ -168,12 +175,16 @@ def _booking(request, *, template: str, widget: bool):
         if "day" in request.GET and rate_limited(request, "availability"):
             return _too_many(request)
         return _served_from_cache(
-            request, template, lambda: _booking_form(request, template=template, widget=widget)
+            request,
+            template,
+            lambda version: _booking_form(
+                request, template=template, widget=widget, version=version
+            ),
         )
     return _booking_form(request, template=template, widget=widget)
 
 
-def _booking_form(request, *, template: str, widget: bool):
+def _booking_form(request, *, template: str, widget: bool, version: int | None = None):
     snapshot = selectors.booking_policy_snapshot()
     policy = snapshot.row
     dishes = list(
@@ -245,7 +256,9 @@ def _booking_form(request, *, template: str, widget: bool):
             for slot in alternatives
         ],
         "availability_url": reverse("booking-availability"),
-        **_availability_context(day=day, party_size=party_size, chosen=chosen, snapshot=snapshot),
+        **_availability_context(
+            day=day, party_size=party_size, chosen=chosen, snapshot=snapshot, version=version
+        ),
     }
     return render(request, template, context)
 
@@ -295,10 +308,12 @@ def booking_availability(request):
     if rate_limited(request, "availability"):
         return _too_many(request)
     template = "reservations/_availability.html"
-    return _served_from_cache(request, template, lambda: _availability(request, template))
+    return _served_from_cache(
+        request, template, lambda version: _availability(request, template, version)
+    )
 
 
-def _availability(request, template: str):
+def _availability(request, template: str, version: int):
     snapshot = selectors.booking_policy_snapshot()
     day, party_size = _picked(request.GET, snapshot.row)
     return render(
@@ -306,7 +321,9 @@ def _availability(request, template: str):
         template,
         {
             "policy": snapshot.row,
-            **_availability_context(day=day, party_size=party_size, snapshot=snapshot),
+            **_availability_context(
+                day=day, party_size=party_size, snapshot=snapshot, version=version
+            ),
         },
     )
 
