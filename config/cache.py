@@ -14,13 +14,15 @@ import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
-from redis.exceptions import RedisError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
 RETRY_SECONDS = 5
 WARNING_EVERY_SECONDS = 60
-_FAILURES = (RedisError, OSError)
+# Redis unreachable or too slow; any other error (a wrong command) is a bug and is raised.
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 class CacheUnavailable(Exception):
@@ -105,7 +107,7 @@ class ResilientRedisCache(RedisCache):
             return fallback
         try:
             result = operation(*args, **kwargs)
-        except _FAILURES as error:
+        except REDIS_DOWN as error:
             health.failed(error)
             return fallback
         health.recovered()
@@ -116,7 +118,7 @@ class ResilientRedisCache(RedisCache):
             raise CacheUnavailable
         try:
             result = operation(*args, **kwargs)
-        except _FAILURES as error:
+        except REDIS_DOWN as error:
             health.failed(error)
             raise CacheUnavailable from error
         health.recovered()

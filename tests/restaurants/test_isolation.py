@@ -142,12 +142,14 @@ def test_api_rate_limit_follows_the_plan_and_counts_per_restaurant(
     login(client_b, MANAGER_B)
     forget_api_request_history(restaurant_a, restaurant_b)
     try:
-        statuses_a = [client_a.get("/api/v1/tables/").status_code for _ in range(4)]
+        answers_a = [client_a.get("/api/v1/tables/") for _ in range(4)]
         statuses_b = [client_b.get("/api/v1/tables/").status_code for _ in range(5)]
     finally:
         forget_api_request_history(restaurant_a, restaurant_b)
 
-    assert statuses_a == [200, 200, 200, 429]
+    assert [answer.status_code for answer in answers_a] == [200, 200, 200, 429]
+    # The refusal says when the oldest request of the 15 minutes leaves the window.
+    assert 14 * 60 < int(answers_a[-1]["Retry-After"]) <= 15 * 60
     assert statuses_b == [200] * 5
 
 
