@@ -25,6 +25,10 @@ RETRY_AFTER_SECONDS = 30
 # Returns {allowed (1/0), seconds until a request leaves the window when refused}.
 SLIDING_WINDOW = """
 local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind ~= 'zset' and kind ~= 'none' then
+    redis.call('DEL', KEYS[1])  -- a history kept in an earlier format
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < limit then
     redis.call('ZADD', KEYS[1], now, ARGV[4])
@@ -68,7 +72,10 @@ def plan_history_key(ident: str) -> str:
 def plan_requests_used(ident: str) -> int:
     """How many requests ``ident`` made within the plan's window."""
     since = time.time() - settings.PLAN_API_RATE_WINDOW_SECONDS
-    return _redis().zcount(plan_history_key(ident), since, "+inf")
+    client, key = _redis(), plan_history_key(ident)
+    if client.type(key) != b"zset":
+        return 0
+    return client.zcount(key, since, "+inf")
 
 
 class PlanRateThrottle(BaseThrottle):

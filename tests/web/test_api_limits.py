@@ -1,0 +1,29 @@
+"""The API's plan limits across an upgrade: a history the former throttle kept (a pickled
+list of request times under the same key) does not break the next request."""
+
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.test import Client
+from django_tenants.utils import tenant_context
+from rest_framework.authtoken.models import Token
+
+from restaurants.throttling import plan_requests_used
+from tests.conftest import MANAGER_A, host_of
+
+
+def test_a_history_in_the_former_format_is_replaced_not_a_server_error(restaurant_a):
+    with tenant_context(restaurant_a):
+        user = get_user_model().objects.get(username=MANAGER_A)
+        token, _created = Token.objects.get_or_create(user=user)
+        cache.set(f"throttle:plan:user-{user.pk}", [time.time()] * 3, 900)
+        assert plan_requests_used(f"user-{user.pk}") == 0
+    api = Client(HTTP_HOST=host_of(restaurant_a), HTTP_AUTHORIZATION=f"Token {token.key}")
+    try:
+        assert api.get("/api/v1/tables/").status_code == 200
+        with tenant_context(restaurant_a):
+            assert plan_requests_used(f"user-{user.pk}") == 1
+    finally:
+        with tenant_context(restaurant_a):
+            cache.delete(f"throttle:plan:user-{user.pk}")
