@@ -461,8 +461,9 @@ def footprint(web: WebTier, port: int, session_key: str) -> None:
             f"{1024 * (rss_after - rss_before) / sockets:.0f} KiB per socket" if sockets else "-"
         )
         print(
-            f"  worker {pid}: RSS {rss_before:.1f} MiB → {rss_after:.1f} MiB with {sockets} more open files "
-            f"(its sockets: {per_socket}), CPU {percent:.1f}% of one core over {IDLE_SECONDS} s"
+            f"  worker {pid}: RSS {rss_before:.1f} MiB → {rss_after:.1f} MiB with {sockets} "
+            f"more open files (its sockets: {per_socket}), "
+            f"CPU {percent:.1f}% of one core over {IDLE_SECONDS} s"
         )
 
 
