@@ -370,7 +370,11 @@ def command_bench(options) -> int:
             scripts = [script for script in scripts if script.stem in options.names]
         for script in scripts:
             say(f"bench/{script.name}")
-            failed |= subprocess.run([sys.executable, str(script)], cwd=ROOT, env=env).returncode
+            # As a module: bench/ is not put first on the path, where bench/http.py would
+            # stand in for the standard library's http.
+            failed |= subprocess.run(
+                [sys.executable, "-m", f"bench.{script.stem}"], cwd=ROOT, env=env
+            ).returncode
         return failed
 
 

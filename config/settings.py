@@ -48,7 +48,8 @@ try:
     _public_rate_booking = env.integer("COMENSAL_RATE_BOOKING_PER_MINUTE", 5)
     # Proxies in front of the web processes whose X-Forwarded-For is trusted.
     TRUSTED_PROXY_HOPS = env.integer("COMENSAL_TRUSTED_PROXY_HOPS", 1 if _behind_proxy else 0)
-    # A staff screen whose socket takes longer than this to take one event is disconnected.
+    # A staff screen whose socket takes longer than this to take one event gets the whole
+    # state again instead of its backlog, and is disconnected if the state takes longer too.
     LIVE_SEND_TIMEOUT_SECONDS = env.integer("COMENSAL_LIVE_SEND_TIMEOUT", 10)
     # Restaurants' public address as customers and Twilio see it (behind a TLS proxy:
     # https, no port); links in messages and Twilio's signatures are built on it.
@@ -198,8 +199,9 @@ CACHES = {
     }
 }
 
-# Pub/sub: an event is published once and each web process fans it out to its own sockets;
-# a screen that was away resyncs from ``initial_state`` on reconnect.
+# Channels' layer, for consumers that talk to each other. The live floor does not use it: each
+# web process reads a restaurant's events from Redis pub/sub once (``<prefix>:live:<schema>``)
+# and fans them out to its own screens (notifications/consumers.py).
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
