@@ -1059,6 +1059,12 @@ class Load:
             elif message.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSE):
                 break
         state["closed"] = socket_.close_code if socket_.close_code is not None else "no code"
+        if socket_.exception() is not None:  # closed on this side: say why
+            state["closed"] = (
+                f"{state['closed']} ({type(socket_.exception()).__name__}: {socket_.exception()})"[
+                    :120
+                ]
+            )
 
     async def sockets_open(self, count: int, numbers: list[int]) -> None:
         clients = [self.client(number) for number in numbers]
