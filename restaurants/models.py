@@ -30,7 +30,21 @@ class Language(models.TextChoices):
 TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
-class Restaurant(TenantMixin):
+class ForgetsHosts:
+    """A change of a restaurant or of its domains is seen at once by this process's
+    host → restaurant lookup (``restaurants.hosts``); other processes see it within seconds."""
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        hosts_forget()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        hosts_forget()
+        return result
+
+
+class Restaurant(ForgetsHosts, TenantMixin):
     """A restaurant: one tenant, with its own PostgreSQL schema."""
 
     name = models.CharField(_("name"), max_length=120)
@@ -69,15 +83,6 @@ class Restaurant(TenantMixin):
     def __str__(self):
         return self.name
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        hosts_forget()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        hosts_forget()
-        return result
-
     def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
         """Create and migrate this restaurant's schema (see ``restaurants.schemas``)."""
         if not sync_schema:
@@ -92,7 +97,7 @@ class Restaurant(TenantMixin):
         return slug.replace("-", "_")
 
 
-class Domain(DomainMixin):
+class Domain(ForgetsHosts, DomainMixin):
     """A host name that selects a restaurant (``<slug>.localhost``)."""
 
     class Meta:
@@ -101,12 +106,3 @@ class Domain(DomainMixin):
 
     def __str__(self):
         return self.domain
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        hosts_forget()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        hosts_forget()
-        return result

@@ -164,3 +164,13 @@ def test_inactive_restaurant_is_not_served(restaurant_a, client_a):
     Restaurant.objects.filter(pk=restaurant_a.pk).update(is_active=False)
 
     assert client_a.get("/").status_code == 404
+
+
+def test_a_restaurant_switched_off_is_no_longer_served_although_its_host_was_remembered(
+    restaurant_a, client_a
+):
+    assert client_a.get("/robots.txt").status_code == 200  # the host is remembered now
+    restaurant_a.is_active = False
+    restaurant_a.save(update_fields=["is_active"])
+
+    assert client_a.get("/robots.txt").status_code == 404
