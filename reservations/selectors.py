@@ -562,10 +562,3 @@ def booking_month(
         for shown in days
     ]
     return chosen, [cells[week : week + 7] for week in range(0, len(cells), 7)]
-
-
-def booking_calendar(
-    *, month: dt.date, party_size: int, now: dt.datetime | None = None
-) -> list[list[CalendarDay]]:
-    """The weeks (Monday first) of ``month``, each day marked by what it has for the party."""
-    return booking_month(day=month, party_size=party_size, now=now)[1]
