@@ -1,12 +1,13 @@
 """Bursts of simultaneous bookings on real connections: the database keeps the book whole."""
 
 import datetime as dt
+import time
 import zoneinfo
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 
 from menu.models import Dish, PreOrder
 from menu.services import pre_order_add
@@ -103,6 +104,31 @@ def test_simultaneous_bookings_without_a_chosen_table_spread_over_the_free_table
     booked = sorted(value for outcome, value in results if outcome == "ok")
     assert booked == ["M01", "M02", "M03"], results
     assert [outcome for outcome, _ in results].count("refused") == 7
+
+
+def test_a_rush_on_one_popular_time_books_every_free_table_none_waits_for_another(floor):
+    """Eight customers book 20:00 at once, each in a booking that goes on after its table
+    is taken (the note, the pre-order): each gets a table of its own, none is refused while
+    tables are free (before: all chose the best table, queued on it and gave up after three
+    tries)."""
+    restaurant, _first_table, customers = floor
+    connection.set_tenant(restaurant)
+    for number in range(2, 9):
+        TableFactory(code=f"M{number:02d}", max_capacity=4)
+
+    def book(index: int) -> str:
+        with transaction.atomic():
+            reservation = reservation_create(
+                customer=customers[index], starts_at=EVENING, party_size=2, now=NOW
+            )
+            # The rest of a web booking's transaction: its table stays taken meanwhile.
+            time.sleep(0.3)
+        return reservation.table.code
+
+    results = run_at_once(restaurant, 8, book)
+
+    assert sorted(value for _outcome, value in results) == [f"M{n:02d}" for n in range(1, 9)]
+    assert {outcome for outcome, _ in results} == {"ok"}
 
 
 def test_twenty_simultaneous_pre_orders_of_the_last_five_units_sell_exactly_five(floor):
