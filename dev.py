@@ -279,7 +279,7 @@ def command_up(options) -> int:
         manage(env, "demo", "--port", str(port))
         supervisor = Supervisor(env)
         python = sys.executable
-        # The web tier as in production: gunicorn, one uvicorn worker process per core.
+        # The web tier as in production: gunicorn, two uvicorn worker processes per core.
         supervisor.start(
             "web",
             [python, "-m", "gunicorn", "-c", "config/web.py", "config.asgi:application"],

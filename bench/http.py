@@ -2,7 +2,7 @@
 
 The platform's web tier is started as the README's production section does,
 ``gunicorn -c config/web.py config.asgi:application`` (``COMENSAL_WEB_WORKERS`` uvicorn
-worker processes, default one per core), on ``127.0.0.1:<free port>``, with
+worker processes, default two per core), on ``127.0.0.1:<free port>``, with
 ``COMENSAL_SERVER_TIMING=true``, plus one Celery worker (``celery -A config worker -Q
 bench-http --concurrency 1``) that sends the booking confirmations, as in production (to
 the outbox: the children get no Twilio account and no email server). Both are stopped at
@@ -1262,7 +1262,7 @@ class Bench:
         self.peaks: dict[str, int] = {}
         self.sockets_report = None
         self.idle_after = None
-        self.workers = int(CHILD_ENV.get("COMENSAL_WEB_WORKERS") or os.cpu_count() or 2)
+        self.workers = int(CHILD_ENV.get("COMENSAL_WEB_WORKERS") or 2 * (os.cpu_count() or 1))
         self.pool_max = int(CHILD_ENV.get("DATABASE_POOL_MAX_SIZE") or 4)
         self.pool_min = min(int(CHILD_ENV.get("DATABASE_POOL_MIN_SIZE") or 1), self.pool_max)
         # The worker runs one process (--concurrency 1) with a pool of the same settings.

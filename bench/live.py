@@ -1,7 +1,7 @@
 """Live floor benchmark: event delivery to staff screens, and the web processes' footprint.
 
 The web tier runs as in production, ``gunicorn -c config/web.py config.asgi:application``
-(one uvicorn worker per core unless ``COMENSAL_WEB_WORKERS`` says otherwise) and serves
+(two uvicorn workers per core unless ``COMENSAL_WEB_WORKERS`` says otherwise) and serves
 ``ws://bench-live.localhost:<port>/ws/live/``; a second process plays the staff screens with
 the session of a manager of the restaurant, each past its ``initial_state``.
 
@@ -116,7 +116,7 @@ class WebTier:
         self.resync_reports = 0
         self.lines = threading.Condition()
         threading.Thread(target=self._read_log, daemon=True).start()
-        expected = int(os.environ.get("COMENSAL_WEB_WORKERS") or os.cpu_count() or 2)
+        expected = int(os.environ.get("COMENSAL_WEB_WORKERS") or 2 * (os.cpu_count() or 1))
         with self.lines:
             if not self.lines.wait_for(lambda: self.started >= expected, 60):
                 self.stop()

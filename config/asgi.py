@@ -38,7 +38,7 @@ websocket_urlpatterns = [
 
 application = ProtocolTypeRouter(
     {
-        # As many threads as pooled database connections: a request never waits for one.
+        # Fewer threads than pooled connections: a request never waits for one.
         "http": WSGIMiddleware(django_wsgi_app, workers=settings.WEB_THREADS),
         "websocket": AllowedHostsOriginValidator(
             RestaurantWebsocketMiddleware(URLRouter(websocket_urlpatterns))

@@ -34,8 +34,9 @@ try:
     # Connections per process: a psycopg pool of at most this many (0: no pool, one
     # connection per thread kept DATABASE_CONN_MAX_AGE seconds).
     _db_pool_max_size = env.integer("DATABASE_POOL_MAX_SIZE", 4)
-    # Threads of a web process serving HTTP requests (Django's views are synchronous).
-    WEB_THREADS = env.integer("COMENSAL_WEB_THREADS", _db_pool_max_size or 4)
+    # Threads of a web process serving HTTP requests (Django's views are synchronous; see
+    # config/web.py for why two).
+    WEB_THREADS = env.integer("COMENSAL_WEB_THREADS", 2)
     _db_pool_min_size = env.integer("DATABASE_POOL_MIN_SIZE", 1)
     _db_pool_timeout = env.integer("DATABASE_POOL_TIMEOUT", 10)
     _db_conn_max_age = env.integer("DATABASE_CONN_MAX_AGE", 0)

@@ -1,8 +1,12 @@
-"""The web tier: gunicorn supervising one uvicorn worker process per core.
+"""The web tier: gunicorn supervising uvicorn worker processes, two per core.
 
 HTTP and WebSockets (``/ws/live/``) share the same processes and the same port. Django
 runs synchronous views one at a time per process (under the GIL), so throughput comes
-from processes, not threads: ``COMENSAL_WEB_WORKERS`` (default: the machine's cores).
+from processes, not threads: ``COMENSAL_WEB_WORKERS`` (default: twice the machine's cores)
+processes of ``COMENSAL_WEB_THREADS`` (default 2) threads each. Measured with
+bench/http.py on 2 cores: 4 processes of 2 threads served mixed traffic at 218 req/s,
+2 of 4 at 175 and 6 of 1 at 229 with a longer tail; more threads per process spend their
+time handing the GIL to each other around every database round trip.
 
     gunicorn -c config/web.py config.asgi:application
 """
@@ -12,7 +16,7 @@ import os
 from uvicorn_worker import UvicornWorker
 
 bind = os.environ.get("COMENSAL_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("COMENSAL_WEB_WORKERS") or os.cpu_count() or 2)
+workers = int(os.environ.get("COMENSAL_WEB_WORKERS") or 2 * (os.cpu_count() or 1))
 worker_class = "config.web.Worker"
 # Staff screens keep their socket open: a worker is not recycled under them.
 graceful_timeout = 20
