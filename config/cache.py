@@ -1,8 +1,8 @@
 """Django's Redis cache, failing open when Redis is down or slow.
 
-The cache only ever holds what can be rebuilt (the booking policy, rate-limit counters):
-when Redis does not answer, reads miss, writes are dropped, and the page is served from
-PostgreSQL. After a failure Redis is left alone for ``RETRY_SECONDS`` (no request waits
+The cache only ever holds what can be rebuilt (the booking policy, rendered public pages,
+rate-limit counters): when Redis does not answer, reads miss, writes are dropped, and the
+page is served from PostgreSQL. After a failure Redis is left alone for ``RETRY_SECONDS`` (no request waits
 out a timeout meanwhile), and the log gets one warning a minute, not one per request.
 Counters (``add``, ``incr``) raise ``CacheUnavailable`` instead: whoever counts decides
 what a missing count means (the public pages let the visitor through; the API answers 503).
