@@ -104,6 +104,12 @@ def _restaurant(slug: str) -> Restaurant:
 
 
 @pytest.fixture
+def generous_public_limits(settings):
+    """Per-IP limits of the public pages high enough for one test client's many requests."""
+    settings.PUBLIC_RATE_LIMITS = {"availability": 1000, "booking": 1000}
+
+
+@pytest.fixture
 def restaurant_a(db) -> Restaurant:
     return _restaurant("casa-azul")
 

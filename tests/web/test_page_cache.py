@@ -20,9 +20,8 @@ SUBMISSION = re.compile(r'name="submission" value="([^"]+)"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-@pytest.fixture(autouse=True)
-def generous_limits(settings):
-    settings.PUBLIC_RATE_LIMITS = {"availability": 1000, "booking": 1000}
+# Many requests from one test client: the per-IP limits are not what these tests are about.
+pytestmark = pytest.mark.usefixtures("generous_public_limits")
 
 
 @pytest.fixture

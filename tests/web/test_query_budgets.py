@@ -22,9 +22,8 @@ CUSTOMER_DOOR_BUDGET = 4
 API_BUDGET = 4
 
 
-@pytest.fixture(autouse=True)
-def generous_limits(settings):
-    settings.PUBLIC_RATE_LIMITS = {"availability": 1000, "booking": 1000}
+# Many requests from one test client: the per-IP limits are not what these tests are about.
+pytestmark = pytest.mark.usefixtures("generous_public_limits")
 
 
 @pytest.fixture
