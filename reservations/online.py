@@ -122,11 +122,15 @@ def reservation_book_online(
                 % {"count": largest}
             }
         )
-    customer, _created = services.customer_get_or_create(
-        first_name=first_name.strip(), last_name=last_name.strip(), phone=phone, email=email
-    )
     # Messages about the booking are written in the language it was made in.
     language = (translation.get_language() or "")[:2]
+    customer, _created = services.customer_get_or_create(
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        phone=phone,
+        email=email,
+        **({"language": language} if language in ("es", "en") else {}),
+    )
     if language in ("es", "en") and customer.language != language:
         customer.language = language
         customer.save(update_fields=["language", "updated_at"])

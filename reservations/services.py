@@ -227,8 +227,16 @@ def customer_save(*, customer: Customer) -> Customer:
     customer.last_name = customer.last_name.strip()
     if not customer.phone and not customer.email:
         raise ValidationError(_("Give the customer's phone or email, so that we can reach them."))
-    customer.full_clean()
-    customer.save()
+    # The unique phone, email and national id are the database's to check (three queries
+    # fewer on every new customer, and no race between a check and the insert).
+    customer.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError:
+        # Refused: say which one clashes, in the model's own words.
+        customer.validate_constraints()
+        raise
     return customer
 
 

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django_tenants.utils import tenant_context
 
 from reservations.models import Customer
-from reservations.services import customer_get_or_create
+from reservations.services import customer_get_or_create, customer_save
 
 
 def test_returning_customer_is_recognised_by_phone_or_email(restaurant_a):
@@ -38,3 +38,32 @@ def test_a_customer_needs_a_phone_or_an_email(restaurant_a):
         with pytest.raises(ValidationError, match="teléfono o el correo"):
             customer_get_or_create(first_name="Mateo")
         assert not Customer.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("phone", "+525512345678", "Otro cliente tiene este teléfono."),
+        ("email", "lucia@example.com", "Otro cliente tiene este correo electrónico."),
+        ("national_id", "GARL800101", "Otro cliente tiene este documento de identidad."),
+    ],
+)
+def test_a_second_customer_with_anothers_phone_email_or_id_is_refused_and_nothing_changes(
+    restaurant_a, field, value, message
+):
+    with tenant_context(restaurant_a):
+        Customer.objects.create(
+            first_name="Lucía",
+            phone="+525512345678",
+            email="lucia@example.com",
+            national_id="GARL800101",
+        )
+        other = Customer.objects.create(first_name="Beatriz", phone="+525587654321")
+        setattr(other, field, value)
+
+        with pytest.raises(ValidationError) as refusal:
+            customer_save(customer=other)
+
+        assert message in " ".join(refusal.value.messages)
+        other.refresh_from_db()
+        assert getattr(other, field) != value
