@@ -346,8 +346,8 @@ def availability_for_days(
     snapshot: PolicySnapshot | None = None,
 ) -> dict[dt.date, DayAvailability]:
     """The free start times of several service days for a party, each with its free tables:
-    two queries whatever the number of days (the fitting tables, then their bookings over
-    the whole span). Days not in ``whole_days`` (when given) stop at their first free time:
+    one query whatever the number of days (the fitting tables with their bookings over the
+    whole span). Days not in ``whole_days`` (when given) stop at their first free time:
     enough to say whether the day has room. ``snapshot``: the policy, if the caller has it."""
     now = now or timezone.now()
     snapshot = snapshot or booking_policy_snapshot()
@@ -382,21 +382,17 @@ def availability_for_days(
             continue
         if whole_days is None or day in whole_days:
             wanted = range(len(starts))
-        else:  # the first time any table is free, if one is
-            wanted = [
-                next(
-                    (
-                        index
-                        for index, mark in enumerate(marks)
-                        if any(
-                            booked.get(table.id, NOTHING_BOOKED).is_free(mark, mark + duration)
-                            for table in tables
-                        )
-                    ),
-                    None,
+        else:  # the first time any table is free, if one is: enough for the calendar
+            free_times = (
+                index
+                for index, mark in enumerate(marks)
+                if any(
+                    booked.get(table.id, NOTHING_BOOKED).is_free(mark, mark + duration)
+                    for table in tables
                 )
-            ]
-        if wanted == [None]:
+            )
+            wanted = list(itertools.islice(free_times, 1))
+        if not wanted:
             result.reason = "fully_booked"
             continue
         # "Least used": the bookings of this day's service.
