@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from analytics import selectors
+from analytics import live, selectors
 from analytics.models import (
     ALERT_TRANSITIONS,
     Alert,
@@ -20,14 +20,15 @@ from analytics.models import (
     AlertStatus,
     MetricsSnapshot,
 )
-from notifications import live
+from reservations.selectors import booking_policy_get, floor_occupancy, is_open_at
+from restaurants.live import live_event_send
 
 
 @transaction.atomic
 def alert_raise(*, kind: str, severity: str, message: str, subject: str = "") -> Alert:
     """Record an alert and push it to the staff screens."""
     alert = Alert.objects.create(kind=kind, severity=severity, message=message, subject=subject)
-    live.live_event_send(type="alert_triggered", alert=live.alert_payload(alert))
+    live.alert_changed(alert, type="alert_triggered")
     return alert
 
 
@@ -47,7 +48,7 @@ def _move(alert: Alert, to: str, *, by) -> Alert:
         if locked.acknowledged_at is None:
             locked.acknowledged_at, locked.acknowledged_by = now, by
     locked.save()
-    live.live_event_send(type=f"alert_{to}", alert=live.alert_payload(locked))
+    live.alert_changed(locked, type=f"alert_{to}")
     alert.status = locked.status
     return locked
 
@@ -101,7 +102,7 @@ def metrics_take(*, now: dt.datetime | None = None) -> int:
     )
     if hours:
         newest = MetricsSnapshot.objects.get(hour=hours[-1])
-        live.live_event_send(
+        live_event_send(
             type="metrics_updated",
             metrics={
                 "last_hour": newest.hour.isoformat(),
@@ -134,18 +135,16 @@ def _raise_unless_cooling(
         alert = Alert.objects.create(
             kind=kind, severity=severity, message=message, subject=subject, raised_at=now
         )
-        live.live_event_send(type="alert_triggered", alert=live.alert_payload(alert))
+        live.alert_changed(alert, type="alert_triggered")
         return alert
 
 
 def alerts_check(*, now: dt.datetime | None = None) -> list[Alert]:
     """Raise the occupancy and table-conflict alerts the floor calls for now."""
-    from notifications.selectors import live_metrics
-    from reservations.selectors import booking_policy_get, is_open_at
 
     now = now or timezone.now()
     policy = booking_policy_get()
-    floor = live_metrics()
+    floor = floor_occupancy()
     rate = floor["occupancy_rate"]
     shown_rate = number_format(rate, decimal_pos=1)
     raised = []
@@ -193,8 +192,6 @@ def alerts_check(*, now: dt.datetime | None = None) -> list[Alert]:
 
 def analytics_cleanup(*, now: dt.datetime | None = None) -> int:
     """Delete metrics and resolved alerts older than the retention, in batches."""
-    from reservations.selectors import booking_policy_get
-
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=booking_policy_get().retention_days)
     deleted = 0

@@ -11,7 +11,7 @@ tracebacks, which are printed.
 
 Restaurants: ``bench-http-01`` … ``bench-http-30``, provisioned once through
 ``restaurant_provision`` (enterprise plan) and seeded like the demo restaurant
-(``restaurants.demo.seed_restaurant``: its 10 tables, opening hours — closed on Mondays, so
+(``booking.demo.seed_restaurant``: its 10 tables, opening hours — closed on Mondays, so
 six days in seven are bookable —, menu, 40 customers, 90 days of past service and 14 days
 ahead), with a manager and two more manager-role API users, each with a DRF token. Later
 runs reuse them. What earlier runs booked through the public page (customers at
@@ -138,8 +138,10 @@ from django_tenants.utils import tenant_context  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from billing.models import ConsumptionNote  # noqa: E402
+from booking.demo import seed_restaurant  # noqa: E402
 from notifications.models import Message  # noqa: E402
-from reservations import online, selectors  # noqa: E402
+from reservations import selectors  # noqa: E402
+from reservations.links import manage_token_for  # noqa: E402
 from reservations.models import (  # noqa: E402
     Customer,
     Reservation,
@@ -148,7 +150,6 @@ from reservations.models import (  # noqa: E402
     Table,
 )
 from restaurants import roles  # noqa: E402
-from restaurants.demo import seed_restaurant  # noqa: E402
 from restaurants.models import Plan, Restaurant  # noqa: E402
 from restaurants.services import restaurant_provision, staff_user_ensure  # noqa: E402
 from restaurants.throttling import plan_requests_used  # noqa: E402
@@ -277,7 +278,7 @@ def restaurant_ready(slug: str, number: int) -> dict:
             starts_at__gt=timezone.now() + dt.timedelta(hours=2),
         ).exclude(customer__email__endswith="@" + GUEST_DOMAIN)
         manage = [
-            f"/booking/{online.manage_token_for(reservation)}/"
+            f"/booking/{manage_token_for(reservation)}/"
             for reservation in seeded.order_by("starts_at")[:MANAGE_FALLBACK]
         ]
         return {

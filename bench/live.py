@@ -67,7 +67,7 @@ from django.test import Client  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
 from reservations.models import Table  # noqa: E402
-from reservations.services import table_ensure, table_set_status  # noqa: E402
+from reservations.services.tables import table_ensure, table_set_status  # noqa: E402
 from restaurants import roles  # noqa: E402
 from restaurants.services import restaurant_provision, staff_user_ensure  # noqa: E402
 

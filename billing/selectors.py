@@ -1,4 +1,4 @@
-"""Reads of billing: the daily cash report."""
+"""Reads of billing: what a pre-order will cost, and the daily cash report."""
 
 from __future__ import annotations
 
@@ -9,9 +9,42 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from billing.amounts import ZERO
+from billing.amounts import ZERO, note_amounts
 from billing.models import TENDER_METHODS, ConsumptionNote, NoteStatus, Payment, PaymentMethod
 from reservations import selectors as booking
+
+
+@dataclass(frozen=True)
+class PreOrderEstimate:
+    """What the consumption note will say for the table price and the pre-ordered dishes."""
+
+    lines: list[tuple[str, int, Decimal, Decimal]]
+    table_price: Decimal
+    subtotal: Decimal
+    tax_rate: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+def pre_order_estimate(
+    *, table_price: Decimal, items: list[tuple[str, int, Decimal]]
+) -> PreOrderEstimate:
+    """Subtotal, tax and total as the note will compute them (billing's own arithmetic).
+
+    ``items`` are (dish name, quantity, unit price)."""
+    lines = [(name, quantity, price, price * quantity) for name, quantity, price in items]
+    tax_rate = booking.booking_policy_cached().tax_rate
+    amounts = note_amounts(
+        line_amounts=[table_price, *(amount for *_, amount in lines)], tax_rate=tax_rate
+    )
+    return PreOrderEstimate(
+        lines=lines,
+        table_price=table_price,
+        subtotal=amounts.subtotal,
+        tax_rate=tax_rate,
+        tax=amounts.tax,
+        total=amounts.total,
+    )
 
 
 @dataclass(frozen=True)

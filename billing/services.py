@@ -30,7 +30,7 @@ from billing.models import (
 from menu.models import Dish
 from reservations import selectors
 from reservations.models import Reservation, ReservationStatus
-from reservations.services import status_change_apply, status_change_record
+from reservations.services.history import status_change_apply, status_change_record
 
 MAX_AMOUNT = Decimal("99999999.99")
 
@@ -207,22 +207,56 @@ def note_pre_orders_sync(*, reservation: Reservation) -> None:
     _recompute(note)
 
 
+@transaction.atomic
+def note_follow_booking(*, reservation: Reservation, by=None) -> ConsumptionNote | None:
+    """Keep a draft note with its rescheduled booking: numbered on the booking's new service
+    day (the old number is recorded as replaced, never left live beside the new one) and
+    with the price of the table it now has. A finalised or paid note is left as it is."""
+    note = (
+        ConsumptionNote.objects.select_for_update()
+        .filter(reservation=reservation, status=NoteStatus.DRAFT)
+        .first()
+    )
+    if note is None:
+        return None
+    table = reservation.table
+    table_line = note.lines.filter(kind=NoteLineKind.TABLE).first()
+    if table_line is not None and table_line.description != table.code:
+        table_line.description = table.code
+        table_line.unit_price = table_line.amount = table.reservation_price
+        table_line.save(update_fields=["description", "unit_price", "amount"])
+        _recompute(note)
+    elif table_line is None and table.reservation_price > 0:
+        NoteLine.objects.create(
+            note=note,
+            kind=NoteLineKind.TABLE,
+            description=table.code,
+            quantity=1,
+            unit_price=table.reservation_price,
+            amount=table.reservation_price,
+        )
+        _recompute(note)
+    day = _service_day(reservation)
+    if note.service_day != day:
+        replaced = note.number
+        note.number, note.service_day = _note_number(day), day
+        note.save(update_fields=["number", "service_day", "updated_at"])
+        status_change_record(
+            subject=note,
+            from_status=note.status,
+            to_status=note.status,
+            by=by,
+            reason=_("replaces %(number)s: the booking moved to %(day)s")
+            % {"number": replaced, "day": f"{day:%d/%m/%Y}"},
+        )
+    return note
+
+
 def note_void_with_booking(*, reservation: Reservation, reason: str, by=None) -> None:
     """Void the draft note of a cancelled booking, if it has one."""
     note = ConsumptionNote.objects.filter(reservation=reservation, status=NoteStatus.DRAFT).first()
     if note is not None:
         note_void(note=note, reason=reason, by=by)
-
-
-def notes_issue(*, reservations, by=None) -> tuple[list[ConsumptionNote], list[str]]:
-    """Issue the notes of several reservations; returns the notes and the refusals."""
-    issued, refused = [], []
-    for reservation in reservations:
-        try:
-            issued.append(note_issue(reservation=reservation, by=by))
-        except ValidationError as error:
-            refused.append(" ".join(error.messages))
-    return issued, refused
 
 
 # --- Lines and discount (draft only) ----------------------------------------------------
@@ -443,15 +477,3 @@ def note_void(*, note: ConsumptionNote, reason: str, by=None) -> ConsumptionNote
         fields=["void_reason", "voided_at", "voided_by"],
     )
     return locked
-
-
-def notes_transition(*, notes, action, by=None) -> tuple[int, list[str]]:
-    """Apply ``action`` (a note service taking ``note`` and ``by``) to several notes."""
-    done, refused = 0, []
-    for note in notes:
-        try:
-            action(note=note, by=by)
-            done += 1
-        except ValidationError as error:
-            refused.append(" ".join(error.messages))
-    return done, refused

@@ -28,7 +28,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path, re_path  # noqa: E402
 
-from notifications.consumers import LiveFloorConsumer  # noqa: E402
+from floor.consumers import LiveFloorConsumer  # noqa: E402
 from restaurants.websocket import NoSuchSocket, RestaurantWebsocketMiddleware  # noqa: E402
 
 websocket_urlpatterns = [

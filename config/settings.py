@@ -108,6 +108,8 @@ TENANT_APPS = [
     "billing",
     "notifications",
     "analytics",
+    "booking",
+    "floor",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -202,7 +204,7 @@ CACHES = {
 
 # Channels' layer, for consumers that talk to each other. The live floor does not use it: each
 # web process reads a restaurant's events from Redis pub/sub once (``<prefix>:live:<schema>``)
-# and fans them out to its own screens (notifications/consumers.py).
+# and fans them out to its own screens (floor/consumers.py).
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",

@@ -3,10 +3,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from booking import views as public
 from config.health import health
-from notifications import views as live
+from floor import views as live
 from notifications import webhooks
-from reservations import views as public
 from restaurants.views import robots_txt
 
 admin.site.site_header = admin.site.site_title = "Comensal"

@@ -1,4 +1,5 @@
-"""Writes of the menu: pre-orders that take and give back stock."""
+"""Writes of the menu: pre-orders that take and give back stock (the note follows them in
+``booking.services.pre_orders``)."""
 
 from __future__ import annotations
 
@@ -52,14 +53,7 @@ def pre_order_add(
         unit_price=current.price,
         remarks=remarks.strip(),
     )
-    _note_follows(reservation)
     return pre_order
-
-
-def _note_follows(reservation: Reservation) -> None:
-    from billing.services import note_pre_orders_sync
-
-    note_pre_orders_sync(reservation=reservation)
 
 
 @transaction.atomic
@@ -67,7 +61,6 @@ def pre_order_remove(*, pre_order: PreOrder) -> None:
     """Take a dish off a reservation and give its quantity back to stock."""
     Dish.objects.filter(pk=pre_order.dish_id).update(stock=F("stock") + pre_order.quantity)
     pre_order.delete()
-    _note_follows(pre_order.reservation)
 
 
 @transaction.atomic

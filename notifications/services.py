@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 
 from babel.dates import format_date
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -20,6 +21,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
+from billing.models import ConsumptionNote
+from billing.selectors import pre_order_estimate
 from notifications import senders, texts
 from notifications.models import (
     STATUS_RANK,
@@ -30,12 +33,14 @@ from notifications.models import (
     MessagingSettings,
     OptOut,
 )
+from reservations.links import manage_token_for
 from reservations.models import Reservation, ReservationStatus
 from reservations.selectors import restaurant_zone
 from restaurants.money import money
 
 logger = logging.getLogger(__name__)
 
+DELIVER_TASK = "notifications.deliver"
 # A delivery under way holds its message this long; then another may take it over.
 CLAIM = dt.timedelta(minutes=2)
 
@@ -73,9 +78,6 @@ def channel_for(customer, *, preferred: str) -> tuple[str, str] | None:
 
 def message_values(reservation: Reservation, language: str) -> dict[str, str]:
     """What a booking's message says, in ``language``: the placeholders' values."""
-    from billing.models import ConsumptionNote
-    from reservations.online import manage_token_for, pre_order_estimate
-
     zone = restaurant_zone()
     local_start = reservation.starts_at.astimezone(zone)
     note = ConsumptionNote.objects.filter(reservation=reservation).first()
@@ -152,12 +154,11 @@ def reservation_message_queue(*, reservation: Reservation, event: str, moment: s
 def _deliver_later(schema_name: str, message_id: int) -> None:
     """Hand the message to a worker; with the broker (Redis) down it stays pending in the
     log and the outbox job (``messages_requeue``) hands it over once Redis is back."""
-    from notifications.tasks import message_deliver_task
-
     if not cache.reachable():
         return
     try:
-        message_deliver_task.delay(schema_name, message_id)
+        # By name: the task is a door above this module (notifications/tasks.py).
+        current_app.send_task(DELIVER_TASK, args=[schema_name, message_id])
     except Exception as error:  # noqa: BLE001 - any broker failure leaves it to the outbox job
         logger.warning(
             "message left in the outbox id=%s: broker unreachable (%s)",

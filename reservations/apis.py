@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers, viewsets
 
-from reservations import services
+from reservations.services.tables import table_save
 from reservations.models import Table
 from reservations.serializers import TableSerializer
 
@@ -23,6 +23,6 @@ class TableViewSet(viewsets.ModelViewSet):
         for field, value in serializer.validated_data.items():
             setattr(table, field, value)
         try:
-            serializer.instance = services.table_save(table=table)
+            serializer.instance = table_save(table=table)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from None

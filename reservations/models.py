@@ -59,9 +59,18 @@ class BookingPolicy(models.Model):
         _("no-show after (minutes)"),
         null=True,
         blank=True,
+        default=30,
         help_text=_(
             "A confirmed booking never seated is marked as a no-show this long after its "
             "start. Empty: never automatically."
+        ),
+    )
+    finish_when_paid = models.BooleanField(
+        _("free the table when the bill is paid"),
+        default=True,
+        help_text=_(
+            "When a seated party's consumption note is paid, the party is finished and its "
+            "table freed, in the cashier's name."
         ),
     )
     high_occupancy_percent = models.PositiveSmallIntegerField(

@@ -14,12 +14,12 @@ from decimal import Decimal
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import FloatField, OuterRef
+from django.db.models import Count, FloatField, OuterRef, Q
 from django.db.models.functions import Cast, Extract
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reservations.models import BookingPolicy, Reservation, Table, TablePriceBracket
+from reservations.models import BookingPolicy, Reservation, Table, TableStatus
 
 POLICY_CACHE_KEY = "booking-policy:v1"
 POLICY_CACHE_SECONDS = 300
@@ -53,18 +53,8 @@ class PolicySnapshot:
 
 
 def booking_policy_get() -> BookingPolicy:
-    """The restaurant's policy row, created with the defaults on first use."""
-    policy, created = BookingPolicy.objects.get_or_create(pk=1)
-    if created:
-        TablePriceBracket.objects.bulk_create(
-            TablePriceBracket(policy=policy, up_to_capacity=capacity, price=price)
-            for capacity, price in DEFAULT_PRICE_BRACKETS
-        )
-    return policy
-
-
-# SPEC, Tables: 1–2 people 5.00; 3–4 6.00; 5–6 8.00; 7–10 10.00; more than 10 15.00.
-DEFAULT_PRICE_BRACKETS = ((2, "5.00"), (4, "6.00"), (6, "8.00"), (10, "10.00"), (None, "15.00"))
+    """The restaurant's policy row (every schema has it from its migrations on)."""
+    return BookingPolicy.objects.get(pk=1)
 
 
 def booking_policy_snapshot() -> PolicySnapshot:
@@ -558,3 +548,19 @@ def booking_month(
         for shown in days
     ]
     return chosen, [cells[week : week + 7] for week in range(0, len(cells), 7)]
+
+
+def floor_occupancy() -> dict:
+    """Tables by status and the occupancy rate, now."""
+    counts = Table.objects.aggregate(
+        total=Count("id"),
+        occupied=Count("id", filter=Q(status=TableStatus.OCCUPIED)),
+        reserved=Count("id", filter=Q(status=TableStatus.RESERVED)),
+        free=Count("id", filter=Q(status=TableStatus.AVAILABLE)),
+        maintenance=Count("id", filter=Q(status=TableStatus.MAINTENANCE)),
+    )
+    in_service = counts["total"] - counts["maintenance"]
+    counts["occupancy_rate"] = (
+        round(100 * counts["occupied"] / in_service, 1) if in_service else 0.0
+    )
+    return counts

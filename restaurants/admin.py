@@ -1,7 +1,11 @@
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +34,45 @@ class StaffModelAdmin(admin.ModelAdmin):
             obj.pk,
             format_html(_("Select this object for an action - {}"), str(obj)),
         )
+
+
+class FormRefused(Exception):
+    """A service refused what an admin form saved: shown as a message, nothing kept."""
+
+    def __init__(self, error: ValidationError):
+        self.error = error
+
+
+class ServiceRefusalMixin:
+    """Admin pages whose saves go through services: a refusal becomes a message."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except FormRefused as refused:
+            self.message_user(request, " ".join(refused.error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+def selection_apply(
+    model_admin: admin.ModelAdmin,
+    request,
+    rows,
+    service: Callable,
+    *,
+    done: Callable[[int], str],
+) -> list:
+    """Run ``service(row)`` on each selected row; report how many it did (``done(count)``)
+    and each refusal (a ``ValidationError``), named by its row. Returns what it returned."""
+    results = []
+    for row in rows:
+        try:
+            results.append(service(row))
+        except ValidationError as error:
+            model_admin.message_user(request, f"{row}: {' '.join(error.messages)}", messages.ERROR)
+    if results:
+        model_admin.message_user(request, done(len(results)))
+    return results
 
 
 class ReadOnlyModelAdmin(StaffModelAdmin):

@@ -19,6 +19,14 @@ def service_errors_to_form(
         form.add_error(target if target in form.fields else None, errors)
 
 
+class ServiceModelForm(forms.ModelForm):
+    """An admin form whose save goes through a service: the service validates and writes,
+    so the model's own validation of the instance (``_post_clean``) is not run twice."""
+
+    def _post_clean(self):
+        pass
+
+
 class RestaurantCreationForm(forms.ModelForm):
     """The operator's form to open a new restaurant with its first manager."""
 

@@ -11,7 +11,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, tenant_context
 
-from reservations.selectors import booking_policy_get
 from restaurants import roles
 from restaurants.models import RESERVED_SLUGS, SLUG_PATTERN, Domain, Language, Plan, Restaurant
 
@@ -166,7 +165,6 @@ def restaurant_create(
         )
 
     with tenant_context(restaurant):
-        booking_policy_get()
         roles.roles_sync()
         staff_user_ensure(
             email=values["manager_email"], password=values["manager_password"], role=roles.MANAGER

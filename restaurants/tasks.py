@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 # job → the task run for each restaurant
 JOBS: dict[str, str] = {
-    "activate": "reservations.activate",
+    "activate": "booking.clock",
     "metrics": "analytics.metrics",
     "alerts": "analytics.alerts",
     "cleanup": "analytics.cleanup",

@@ -23,9 +23,9 @@ from analytics.services import (
 )
 from billing.models import NoteStatus, PaymentMethod
 from billing.services import note_charge, note_finalise, note_issue
+from booking.services.bookings import booking_transition
 from reservations.models import ReservationStatus, TableStatus
 from reservations.selectors import booking_policy_forget, booking_policy_get
-from reservations.services import reservation_transition
 from restaurants.roles import CASHIER
 from restaurants.services import staff_user_ensure
 from tests.billing.conftest import MEXICO, book, table_priced
@@ -52,7 +52,7 @@ def snapshot_hours() -> list[dt.datetime]:
 def seat(table, *, starts_at=EVENING):
     """A party booked on ``table`` and seated: the table becomes occupied."""
     reservation = book(table=table, starts_at=starts_at)
-    reservation_transition(reservation=reservation, to=ReservationStatus.SEATED)
+    booking_transition(reservation=reservation, to=ReservationStatus.SEATED)
     return reservation
 
 
@@ -109,13 +109,13 @@ def test_hourly_metrics_count_the_parties_tables_and_revenue_of_that_hour(casa_a
     TableFactory(code="M07", status=TableStatus.MAINTENANCE)
 
     first_party = seat(finished, starts_at=HOUR - dt.timedelta(minutes=30))
-    reservation_transition(reservation=first_party, to=ReservationStatus.FINISHED)
+    booking_transition(reservation=first_party, to=ReservationStatus.FINISHED)
     book(table=finished, starts_at=HOUR + dt.timedelta(minutes=30))  # M01 booked again
     second_party = seat(seated, starts_at=HOUR + dt.timedelta(minutes=30))
     book(table=due, starts_at=HOUR)
     book(table=later, starts_at=HOUR + dt.timedelta(hours=1))
     early_party = seat(earlier, starts_at=HOUR - dt.timedelta(hours=2))
-    reservation_transition(reservation=early_party, to=ReservationStatus.FINISHED)
+    booking_transition(reservation=early_party, to=ReservationStatus.FINISHED)
 
     inside = pay(first_party, at=HOUR + dt.timedelta(minutes=45))
     pay(early_party, at=HOUR - dt.timedelta(seconds=1))

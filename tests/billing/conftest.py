@@ -10,11 +10,11 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from billing.services import note_issue
-from menu.services import pre_order_add
+from booking.services.pre_orders import booking_pre_order_add
 from reservations.models import Table
-from reservations.services import reservation_create
 from restaurants.roles import CASHIER
 from restaurants.services import staff_user_ensure
+from tests import factories
 from tests.conftest import MANAGER_A, PASSWORD
 from tests.factories import CustomerFactory, DishFactory, TableFactory, open_every_day
 
@@ -47,7 +47,7 @@ def salon(restaurant_a):
 
 def book(*, table=None, starts_at=EVENING, dishes=(), party_size=2):
     """A reservation (made at NOW) with ``dishes`` pre-ordered once each."""
-    reservation = reservation_create(
+    reservation = factories.book(
         customer=CustomerFactory(),
         starts_at=starts_at,
         party_size=party_size,
@@ -55,7 +55,7 @@ def book(*, table=None, starts_at=EVENING, dishes=(), party_size=2):
         now=NOW,
     )
     for dish in dishes:
-        pre_order_add(reservation=reservation, dish=dish, quantity=1)
+        booking_pre_order_add(reservation=reservation, dish=dish, quantity=1)
     return reservation
 
 

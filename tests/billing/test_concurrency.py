@@ -7,9 +7,8 @@ from django.db import connection, transaction
 
 from billing.models import ConsumptionNote, NoteCounter
 from billing.services import note_issue
-from reservations.services import reservation_create
 from tests.billing.conftest import MEXICO, NOW
-from tests.factories import CustomerFactory, TableFactory, open_every_day
+from tests.factories import CustomerFactory, TableFactory, book, open_every_day
 from tests.threads import run_at_once
 
 DAYS = [dt.date(2030, 3, 5), dt.date(2030, 3, 6)]
@@ -22,7 +21,7 @@ def test_fifty_simultaneous_issues_over_two_days_number_each_day_from_one_withou
     open_every_day("12:00", "23:30", max_days_ahead=365)
     tables = [TableFactory(code=f"M{index:02d}", max_capacity=4) for index in range(25)]
     reservations = [
-        reservation_create(
+        book(
             customer=CustomerFactory(),
             starts_at=dt.datetime.combine(day, dt.time(20), tzinfo=MEXICO),
             party_size=2,

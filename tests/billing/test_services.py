@@ -25,10 +25,10 @@ from billing.services import (
     note_line_remove,
     note_void,
 )
+from booking.services.bookings import booking_transition
 from menu.models import Dish
 from reservations.models import ReservationStatus, StatusChange
 from reservations.selectors import booking_policy_forget, booking_policy_get
-from reservations.services import reservation_transition
 from tests.billing.conftest import EVENING, MEXICO, book, table_priced
 from tests.factories import open_every_day
 
@@ -343,7 +343,7 @@ def test_a_reservation_gets_one_note_only(seed_note, cashier_user):
 
 def test_a_cancelled_reservation_gets_no_note(salon, cashier_user):
     reservation = book(table=salon["table"])
-    reservation_transition(reservation=reservation, to=ReservationStatus.CANCELLED)
+    booking_transition(reservation=reservation, to=ReservationStatus.CANCELLED)
 
     with pytest.raises(ValidationError, match="está cancelada"):
         note_issue(reservation=reservation, by=cashier_user)

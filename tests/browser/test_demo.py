@@ -13,7 +13,7 @@ from django_tenants.utils import tenant_context
 from menu.models import PreOrder
 from notifications.models import Message
 from reservations.models import Reservation
-from restaurants.management.commands.demo import DEMO_PASSWORD, MANAGER_EMAIL
+from booking.management.commands.demo import DEMO_PASSWORD, MANAGER_EMAIL
 from restaurants.models import Restaurant
 
 PHONE = {"width": 390, "height": 844}

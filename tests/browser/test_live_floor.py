@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from reservations.models import Reservation, Table
-from reservations.services import table_set_status
+from reservations.services.tables import table_set_status
 from tests.conftest import PASSWORD
 from tests.factories import CustomerFactory, TableFactory, open_every_day
 

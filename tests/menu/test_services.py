@@ -10,7 +10,7 @@ from django_tenants.utils import tenant_context
 
 from menu.models import Dish
 from menu.services import pre_order_add
-from reservations.services import reservation_create, reservation_transition
+from reservations.services.bookings import reservation_create, reservation_transition
 from tests.factories import CustomerFactory, DishFactory, TableFactory, open_every_day
 
 MEXICO = zoneinfo.ZoneInfo("America/Mexico_City")
@@ -46,16 +46,6 @@ def test_pre_order_freezes_the_price_and_takes_stock(restaurant_a, reservation):
             "sin sal",
         )
         assert Dish.objects.get(pk=dish.pk).stock == 1
-
-
-def test_cancelling_the_reservation_gives_the_stock_back(restaurant_a, reservation):
-    with tenant_context(restaurant_a):
-        dish = DishFactory(stock=4)
-        pre_order_add(reservation=reservation, dish=dish, quantity=3)
-
-        reservation_transition(reservation=reservation, to="cancelled")
-
-        assert Dish.objects.get(pk=dish.pk).stock == 4
 
 
 @pytest.mark.parametrize(

@@ -11,17 +11,17 @@ from django.db import connection, transaction
 from django_tenants.utils import schema_context, tenant_context
 
 from config.asgi import application
-from notifications.consumers import LiveHub
-from notifications.live import live_event_send
+from floor.consumers import LiveHub
 from reservations.models import Reservation
-from reservations.services import reservation_create, table_set_status
+from reservations.services.tables import table_set_status
+from restaurants.live import live_event_send
 from restaurants.roles import CASHIER
 from restaurants.services import staff_user_ensure
 from restaurants.websocket import restaurant_database
 from tests.conftest import PASSWORD
-from tests.factories import CustomerFactory, TableFactory, open_every_day
+from tests.factories import CustomerFactory, TableFactory, book, open_every_day
 from tests.notifications.conftest import ANA, CARLA, session_cookie
-from tests.reservations.test_public import booking
+from tests.booking.test_public import booking
 
 pytestmark = pytest.mark.asyncio
 
@@ -247,7 +247,7 @@ async def test_a_reservation_seated_in_the_admin_reaches_the_staff_socket(
     day = dt.datetime.now(MEXICO).date() + dt.timedelta(days=2)
     reservation = await in_schema(
         restaurant,
-        reservation_create,
+        book,
         customer=await in_schema(restaurant, CustomerFactory),
         starts_at=dt.datetime.combine(day, dt.time(20, 0), tzinfo=MEXICO),
         party_size=2,
@@ -325,7 +325,7 @@ async def test_a_sockets_database_work_leaves_the_thread_in_the_schema_it_found(
 async def test_a_reservation_seated_by_the_worker_reaches_the_staff_socket(
     open_socket, carrera, carla, celery_worker
 ):
-    from reservations.tasks import reservations_activate
+    from booking.tasks import bookings_clock
 
     restaurant, table = carrera
     starts_at = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=5)
@@ -345,7 +345,7 @@ async def test_a_reservation_seated_by_the_worker_reaches_the_staff_socket(
     socket, _c, _ = await open_socket(CARRERA, cookie=carla)
     await socket.receive_json_from(timeout=5)
 
-    await database_sync_to_async(lambda: reservations_activate.delay("carrera"))()
+    await database_sync_to_async(lambda: bookings_clock.delay("carrera"))()
 
     event = await next_event(socket, "reservation_updated", timeout=20)
     assert (event["reservation"]["id"], event["reservation"]["status"]) == (
@@ -389,7 +389,7 @@ async def test_a_screen_that_takes_no_more_events_is_resynced_then_let_go(
     assert hub.screens_of("carrera") == 2
 
     stops_reading.set()
-    with caplog.at_level(logging.WARNING, logger="notifications.consumers"):
+    with caplog.at_level(logging.WARNING, logger="floor.consumers"):
         await in_schema(restaurant, table_set_status, table=table, to="maintenance")
         assert (await attentive.receive_json_from(timeout=5))["type"] == "table_status_changed"
         await asyncio.wait_for(stalled.future, timeout=10)  # the stalled one's consumer ended

@@ -18,13 +18,13 @@ from django.utils import translation
 from django_tenants.utils import tenant_context
 
 from billing.services import note_finalise
-from menu.services import pre_order_add
+from booking.services.bookings import Contact, booking_create, booking_transition
+from booking.services.pre_orders import booking_pre_order_add
 from notifications import services
 from notifications.models import Message, MessageStatus, MessageTemplate, OptOut
 from notifications.tasks import message_deliver_task
 from reservations.models import Reservation, Table
-from reservations.online import reservation_book_online
-from reservations.services import reservation_transition, table_save
+from reservations.services.tables import table_save
 from tests.factories import CustomerFactory, DishFactory, TableFactory, open_every_day
 from tests.threads import run_at_once
 
@@ -54,18 +54,22 @@ def twilio_error(status: int, code: int, message: str) -> responses.Response:
 
 def web_booking(**fields) -> Reservation:
     """A booking from the public form, made two days before Saturday 9 March 2030, 21:00."""
+    contact = Contact(
+        first_name=fields.pop("first_name", "Lucía"),
+        last_name=fields.pop("last_name", "Pérez"),
+        phone=fields.pop("phone", "+525512345678"),
+        email=fields.pop("email", "lucia@example.com"),
+    )
     booking = {
-        "first_name": "Lucía",
-        "last_name": "Pérez",
-        "phone": "+525512345678",
-        "email": "lucia@example.com",
+        "source": "web",
+        "contact": contact,
         "starts_at": SATURDAY_NINE_PM,
         "party_size": 2,
-        "submission_key": f"key-{fields.get('first_name', 'Lucía')}",
+        "submission_key": f"key-{contact.first_name}",
         **fields,
     }
     with time_machine.travel(SATURDAY_NINE_PM - dt.timedelta(days=2), tick=False):
-        reservation, _created = reservation_book_online(**booking)
+        reservation, _created = booking_create(**booking)
     return reservation
 
 
@@ -155,7 +159,7 @@ def test_the_booking_notes_draft_follows_later_pre_orders_and_its_cancellation(b
     note = booked.note
     flan = DishFactory(name="Flan", price=Decimal("20.00"), stock=5)
 
-    pre_order_add(reservation=booked, dish=flan, quantity=1)
+    booking_pre_order_add(reservation=booked, dish=flan, quantity=1)
     note.refresh_from_db()
     # 2 × 45.00 + 20.00 + table 6.00 = 116.00; 16 % = 18.56; total 134.56
     assert (note.subtotal, note.tax, note.total) == (
@@ -164,7 +168,7 @@ def test_the_booking_notes_draft_follows_later_pre_orders_and_its_cancellation(b
         Decimal("134.56"),
     )
 
-    reservation_transition(reservation=booked, to="cancelled")
+    booking_transition(reservation=booked, to="cancelled")
     note.refresh_from_db()
     assert (note.status, note.void_reason) == ("voided", "Reserva cancelada")
 
@@ -173,7 +177,7 @@ def test_a_finalised_notes_pre_orders_cannot_change(booked):
     note_finalise(note=booked.note)
 
     with pytest.raises(ValidationError, match="ya no pueden cambiar"):
-        pre_order_add(reservation=booked, dish=DishFactory(), quantity=1)
+        booking_pre_order_add(reservation=booked, dish=DishFactory(), quantity=1)
 
 
 @override_settings(**PLATFORM_ACCOUNT)
@@ -286,7 +290,7 @@ def test_a_customer_who_opted_out_of_whatsapp_is_written_by_sms(booked):
 
 def test_cancelling_announces_it_after_the_commit(booked, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        reservation_transition(reservation=booked, to="cancelled")
+        booking_transition(reservation=booked, to="cancelled")
 
     cancellation = Message.objects.get(reservation=booked, event="cancellation")
     assert cancellation.body == (

@@ -18,7 +18,7 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from reservations.models import Table
-from reservations.services import table_set_status
+from reservations.services.tables import table_set_status
 from tests.conftest import ROOT, database_url_of_test_database, free_port
 from tests.factories import TableFactory
 from tests.notifications.conftest import CARLA, session_cookie
@@ -144,7 +144,7 @@ import django
 django.setup()
 from django_tenants.utils import schema_context
 from reservations.models import Table
-from reservations.services import table_set_status
+from reservations.services.tables import table_set_status
 slowest = 0.0
 with schema_context("carrera"):
     table = Table.objects.get(code="R01")
@@ -249,7 +249,7 @@ import django
 django.setup()
 from django_tenants.utils import schema_context
 from reservations.models import Table
-from reservations.services import table_set_status
+from reservations.services.tables import table_set_status
 with schema_context("carrera"):
     table_set_status(table=Table.objects.get(code="R01"), to="maintenance")
 """

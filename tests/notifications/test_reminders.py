@@ -9,10 +9,10 @@ import time_machine
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from booking.services.bookings import booking_reschedule, booking_transition
 from notifications import services
 from notifications.models import Message
 from reservations.models import Reservation
-from reservations.services import reservation_transition, reservation_update
 from tests.factories import CustomerFactory, TableFactory, open_every_day
 
 MEXICO = zoneinfo.ZoneInfo("America/Mexico_City")
@@ -97,7 +97,7 @@ def test_a_cancelled_booking_gets_no_reminder_even_one_already_queued(in_casa_az
     reminders_at(NINE_PM - 24 * HOUR)
     queued = Message.objects.get(event="reminder")
 
-    reservation_transition(reservation=reservation, to="cancelled")
+    booking_transition(reservation=reservation, to="cancelled")
 
     assert services.message_deliver(message_id=queued.pk) == "skipped"
     assert moments(reminders_at(NINE_PM - 2 * HOUR)) == ["24h-20300310T0300Z"]
@@ -111,7 +111,7 @@ def test_a_moved_booking_is_reminded_of_its_new_time_not_the_old_one(in_casa_azu
     stale = Message.objects.get(event="reminder")
 
     with time_machine.travel(NINE_PM - 23 * HOUR, tick=False):
-        reservation_update(
+        booking_reschedule(
             reservation=reservation, starts_at=NINE_PM - HOUR, party_size=2, source="admin"
         )
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 from websockets.sync.client import connect
 
-from notifications.live import live_event_send
+from restaurants.live import live_event_send
 from tests.notifications.conftest import CARLA, session_cookie
 
 EVENTS = 2000

@@ -178,7 +178,7 @@ def test_admin_booking_errors_are_shown_in_spanish_and_nothing_is_saved(
 
 def test_admin_actions_move_reservations_and_report_refusals(manager, floor, restaurant_a):
     with tenant_context(restaurant_a):
-        from reservations.services import reservation_create
+        from reservations.services.bookings import reservation_create
 
         reservation = reservation_create(
             customer=floor["customer"], starts_at=a_future_evening(), party_size=2
@@ -206,7 +206,7 @@ def test_admin_actions_move_reservations_and_report_refusals(manager, floor, res
 
 def test_pre_order_in_admin_takes_stock_and_cancelling_gives_it_back(manager, floor, restaurant_a):
     with tenant_context(restaurant_a):
-        from reservations.services import reservation_create
+        from reservations.services.bookings import reservation_create
 
         reservation = reservation_create(
             customer=floor["customer"], starts_at=a_future_evening(), party_size=2
@@ -245,7 +245,7 @@ def test_pre_order_in_admin_takes_stock_and_cancelling_gives_it_back(manager, fl
 def test_customer_export_and_erasure(manager, floor, restaurant_a):
     customer = floor["customer"]
     with tenant_context(restaurant_a):
-        from reservations.services import reservation_create
+        from reservations.services.bookings import reservation_create
 
         reservation = reservation_create(
             customer=customer, starts_at=a_future_evening(), party_size=2

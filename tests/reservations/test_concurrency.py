@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from menu.models import Dish, PreOrder
 from menu.services import pre_order_add
 from reservations.models import Reservation
-from reservations.services import reservation_create
+from reservations.services.bookings import reservation_create, reservation_transition
 from tests.factories import CustomerFactory, DishFactory, TableFactory, open_every_day
 from tests.threads import run_at_once
 
@@ -30,25 +30,72 @@ def floor(committed_restaurant):
     return committed_restaurant, table, customers
 
 
-def test_fifty_simultaneous_bookings_of_one_table_and_slot_give_exactly_one(floor):
+@pytest.mark.parametrize(
+    ("auto_confirm", "source", "held_as"),
+    [
+        pytest.param(True, "admin", "confirmed", id="confirmed"),
+        pytest.param(False, "web", "pending", id="online-awaiting-confirmation"),
+    ],
+)
+def test_fifty_simultaneous_bookings_of_one_table_and_slot_give_exactly_one(
+    floor, auto_confirm, source, held_as
+):
     restaurant, table, customers = floor
+    connection.set_tenant(restaurant)
+    open_every_day("12:00", "23:30", duration_minutes=120, auto_confirm=auto_confirm)
 
     results = run_at_once(
         restaurant,
         50,
         lambda index: (
             reservation_create(
-                customer=customers[index], starts_at=EVENING, party_size=2, table=table, now=NOW
-            ).pk
+                customer=customers[index],
+                starts_at=EVENING,
+                party_size=2,
+                table=table,
+                source=source,
+                now=NOW,
+            ).status
         ),
     )
 
     outcomes = [outcome for outcome, _ in results]
     assert outcomes.count("ok") == 1, results
+    assert [value for outcome, value in results if outcome == "ok"] == [held_as]
     assert outcomes.count("refused") == 49
     assert all("M01" in message for outcome, message in results if outcome == "refused")
     connection.set_tenant(restaurant)
-    assert Reservation.objects.count() == 1
+    assert list(Reservation.objects.values_list("status", flat=True)) == [held_as]
+
+
+def test_fifty_simultaneous_bookings_of_a_table_whose_party_is_seated_are_all_refused(floor):
+    restaurant, table, customers = floor
+    connection.set_tenant(restaurant)
+    lunch = EVENING.replace(hour=13)
+    seated = reservation_create(
+        customer=customers[0], starts_at=lunch, party_size=2, table=table, now=NOW
+    )
+    reservation_transition(reservation=seated, to="seated")
+
+    # The party sits 13:00-15:00; everyone wants the same table at 14:00.
+    results = run_at_once(
+        restaurant,
+        49,
+        lambda index: (
+            reservation_create(
+                customer=customers[index + 1],
+                starts_at=lunch + dt.timedelta(hours=1),
+                party_size=2,
+                table=table,
+                now=NOW,
+            ).pk
+        ),
+    )
+
+    assert [outcome for outcome, _ in results] == ["refused"] * 49, results
+    assert all("M01" in message for _outcome, message in results)
+    connection.set_tenant(restaurant)
+    assert list(Reservation.objects.values_list("pk", "status")) == [(seated.pk, "seated")]
 
 
 def test_fifty_simultaneous_overlapping_bookings_of_unequal_lengths_give_exactly_one(floor):

@@ -5,20 +5,16 @@ from django.core.exceptions import ValidationError
 from django_tenants.utils import tenant_context
 
 from reservations.models import Customer
-from reservations.services import customer_get_or_create, customer_save
+from reservations.services.customers import customer_for_contact, customer_save
 
 
 def test_returning_customer_is_recognised_by_phone_or_email(restaurant_a):
     with tenant_context(restaurant_a):
-        first, created = customer_get_or_create(
+        first, created = customer_for_contact(
             first_name="Lucía", phone="55 1234 5678", email="Lucia@Example.com"
         )
-        by_phone, by_phone_created = customer_get_or_create(
-            first_name="Lu", phone="+52 55 1234 5678"
-        )
-        by_email, by_email_created = customer_get_or_create(
-            first_name="L", email="lucia@example.com"
-        )
+        by_phone, by_phone_created = customer_for_contact(first_name="Lu", phone="+52 55 1234 5678")
+        by_email, by_email_created = customer_for_contact(first_name="L", email="lucia@example.com")
 
         assert created and not by_phone_created and not by_email_created
         assert first.pk == by_phone.pk == by_email.pk
@@ -29,14 +25,14 @@ def test_returning_customer_is_recognised_by_phone_or_email(restaurant_a):
 def test_a_phone_that_is_not_a_phone_is_refused_and_nothing_saved(restaurant_a):
     with tenant_context(restaurant_a):
         with pytest.raises(ValidationError, match="no es un número de teléfono válido"):
-            customer_get_or_create(first_name="Mateo", phone="12")
+            customer_for_contact(first_name="Mateo", phone="12")
         assert not Customer.objects.exists()
 
 
 def test_a_customer_needs_a_phone_or_an_email(restaurant_a):
     with tenant_context(restaurant_a):
         with pytest.raises(ValidationError, match="teléfono o el correo"):
-            customer_get_or_create(first_name="Mateo")
+            customer_for_contact(first_name="Mateo")
         assert not Customer.objects.exists()
 
 

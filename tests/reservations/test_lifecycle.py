@@ -15,7 +15,7 @@ from reservations.models import (
     StatusChange,
     TableStatus,
 )
-from reservations.services import reservation_create, reservation_transition
+from reservations.services.bookings import reservation_create, reservation_transition
 from tests.conftest import MANAGER_A
 from tests.factories import CustomerFactory, TableFactory, open_every_day
 

@@ -9,7 +9,7 @@ from django_tenants.utils import tenant_context
 
 from reservations.models import StatusChange, Table, TablePriceBracket
 from reservations.selectors import booking_policy_forget
-from reservations.services import table_price_for_capacity, table_save, table_set_status
+from reservations.services.tables import table_price_for_capacity, table_save, table_set_status
 from tests.conftest import MANAGER_A, PASSWORD
 
 # The admin's table form carries the (read-only) history inline's management form.

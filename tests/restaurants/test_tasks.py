@@ -9,7 +9,7 @@ from django.db import connection
 from django_tenants.utils import schema_context, tenant_context
 
 from reservations.models import Reservation, StatusChange
-from reservations.tasks import reservations_activate
+from booking.tasks import bookings_clock
 from restaurants.models import Restaurant
 from restaurants.tasks import JOBS, dispatch
 from tests.factories import CustomerFactory, TableFactory, open_every_day
@@ -73,13 +73,13 @@ def test_a_task_for_an_unknown_or_broken_restaurant_is_logged_with_its_schema(
 ):
     caplog.set_level(logging.INFO)
 
-    unknown = reservations_activate.apply(args=["no_such_schema"])
-    broken = reservations_activate.apply(args=["ruinas"])
+    unknown = bookings_clock.apply(args=["no_such_schema"])
+    broken = bookings_clock.apply(args=["ruinas"])
 
     assert unknown.successful() and unknown.result is None
     assert "skipped: no active restaurant schema=no_such_schema" in caplog.text
     assert broken.failed()
-    assert "reservations.activate failed schema=ruinas" in caplog.text
+    assert "booking.clock failed schema=ruinas" in caplog.text
 
 
 def test_every_job_has_a_task_the_worker_knows():

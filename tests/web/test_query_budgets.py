@@ -12,9 +12,8 @@ from django_tenants.utils import tenant_context
 from rest_framework.authtoken.models import Token
 
 from reservations.models import Reservation
-from reservations.services import reservation_create
 from tests.conftest import MANAGER_A, host_of
-from tests.factories import CustomerFactory, DishFactory, TableFactory, open_every_day
+from tests.factories import CustomerFactory, DishFactory, TableFactory, book, open_every_day
 
 MEXICO = zoneinfo.ZoneInfo("America/Mexico_City")
 # The booking page and its availability fragment; the API's list and detail.
@@ -39,7 +38,7 @@ def busy_floor(restaurant_a):
         today = dt.datetime.now(MEXICO).date()
         for offset in range(2, 90, 3):
             for hour in (14, 20):
-                reservation_create(
+                book(
                     customer=CustomerFactory(),
                     starts_at=dt.datetime.combine(
                         today + dt.timedelta(days=offset), dt.time(hour), tzinfo=MEXICO
@@ -81,9 +80,7 @@ def test_the_calendar_marks_a_fully_booked_day_from_the_same_two_queries(
                     if not Reservation.objects.filter(
                         table=table, starts_at__lt=start + dt.timedelta(hours=2), ends_at__gt=start
                     ).exists():
-                        reservation_create(
-                            customer=CustomerFactory(), starts_at=start, party_size=2, table=table
-                        )
+                        book(customer=CustomerFactory(), starts_at=start, party_size=2, table=table)
     web = Client(HTTP_HOST=host_of(restaurant_a))
     web.get("/")
     with django_assert_max_num_queries(CUSTOMER_DOOR_BUDGET):

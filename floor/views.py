@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from analytics import services as alerts
 from analytics.models import Alert
-from notifications.consumers import can_watch_floor
-from reservations import services
+from booking.services.bookings import booking_transition
+from floor.selectors import can_watch_floor
 from reservations.models import (
     RESERVATION_TRANSITIONS,
     Reservation,
@@ -21,6 +21,7 @@ from reservations.models import (
     TableArea,
     TableStatus,
 )
+from reservations.services.tables import table_set_status
 
 
 def live_floor(request):
@@ -85,12 +86,12 @@ def live_floor_action(request):
     try:
         if kind == "reservation" and request.user.has_perm("reservations.change_reservation"):
             reservation = get_object_or_404(Reservation, pk=object_id)
-            services.reservation_transition(reservation=reservation, to=to, by=request.user)
+            booking_transition(reservation=reservation, to=to, by=request.user)
         elif kind == "table" and request.user.has_perm("reservations.change_table"):
             if to not in (TableStatus.AVAILABLE, TableStatus.MAINTENANCE):
                 return JsonResponse({"error": _("Unknown action.")}, status=400)
             table = get_object_or_404(Table, pk=object_id)
-            services.table_set_status(table=table, to=to, by=request.user)
+            table_set_status(table=table, to=to, by=request.user)
         elif kind == "alert" and request.user.has_perm("analytics.change_alert"):
             alert = get_object_or_404(Alert, pk=object_id)
             steps = {"acknowledge": alerts.alert_acknowledge, "resolve": alerts.alert_resolve}

@@ -11,10 +11,10 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from menu.models import Dish, PreOrder
+from reservations.links import manage_token_for
 from reservations.models import Customer, Reservation, StatusChange, Table
-from reservations.online import manage_token_for
 from reservations.selectors import booking_policy_forget, booking_policy_get
-from reservations.services import reservation_create
+from reservations.services.bookings import reservation_create
 from tests.conftest import host_of
 from tests.factories import CustomerFactory, DishFactory, TableFactory, open_every_day
 
@@ -285,7 +285,7 @@ def test_the_manage_link_moves_the_booking_to_a_free_time(web, floor, day):
     reservation = booked(day)
 
     response = web.post(
-        manage_url(reservation), {"action": "move", "day": f"{day:%Y-%m-%d}", "time": "14:30"}
+        manage_url(reservation), {"action": "reschedule", "day": f"{day:%Y-%m-%d}", "time": "14:30"}
     )
 
     assert response.status_code == 302
@@ -300,7 +300,7 @@ def test_moving_to_a_taken_time_is_refused_with_a_message(web, floor, day):
     booked(day, 15)
 
     page = web.post(
-        manage_url(reservation), {"action": "move", "day": f"{day:%Y-%m-%d}", "time": "15:00"}
+        manage_url(reservation), {"action": "reschedule", "day": f"{day:%Y-%m-%d}", "time": "15:00"}
     ).content.decode()
 
     assert "No hay ninguna mesa libre" in page or "ya está reservada" in page

@@ -26,13 +26,14 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
-from notifications import live, selectors
+from floor import selectors
+from floor.selectors import can_watch_floor
+from restaurants import live
 from restaurants.websocket import CLOSE_BAD_MESSAGE, CLOSE_FORBIDDEN, restaurant_database
 
 logger = logging.getLogger(__name__)
 
 # What the floor needs to read; cashiers and customers have no business here.
-LIVE_PERMISSIONS = ("reservations.view_table", "reservations.view_reservation")
 # A client that keeps sending garbage is closed after this many bad messages.
 BAD_MESSAGES_ALLOWED = 5
 # A screen this many events behind gets the state instead of them: at a busy restaurant's few
@@ -48,15 +49,6 @@ PING_SECONDS = 15
 RECONNECT_MAX_SECONDS = 10
 # Close code for a screen that is let go (it reconnects and starts again).
 CLOSE_TRY_AGAIN = 1013
-
-
-def can_watch_floor(user) -> bool:
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and user.is_staff
-        and user.has_perms(LIVE_PERMISSIONS)
-    )
 
 
 class LiveFloorConsumer(AsyncJsonWebsocketConsumer):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from billing import services as billing
 from billing.models import ConsumptionNote
 from menu.models import Category, Dish, PreOrder
-from reservations import selectors, services
+from reservations import selectors
 from reservations.models import (
     Customer,
     OpeningPeriod,
@@ -26,6 +26,7 @@ from reservations.models import (
     ReservationStatus,
     Table,
 )
+from reservations.services.tables import table_ensure
 from restaurants import roles
 
 TABLES = [
@@ -113,9 +114,7 @@ def seed_restaurant(*, today: dt.date | None = None, seed: int = 7) -> dict[str,
 def _seed_tables() -> int:
     before = Table.objects.count()
     for code, min_capacity, max_capacity, area in TABLES:
-        services.table_ensure(
-            code=code, min_capacity=min_capacity, max_capacity=max_capacity, area=area
-        )
+        table_ensure(code=code, min_capacity=min_capacity, max_capacity=max_capacity, area=area)
     return Table.objects.count() - before
 
 

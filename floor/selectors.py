@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q
 from django.utils import timezone
 
+from analytics.live import alert_payload
 from analytics.models import Alert
-from notifications import live
-from reservations.models import Reservation, ReservationStatus, Table, TableStatus
-from reservations.selectors import restaurant_zone
+from reservations.live import reservation_payload, table_payload
+from reservations.models import Reservation, ReservationStatus, Table
+from reservations.selectors import floor_occupancy, restaurant_zone
+from restaurants.live import EVENT_VERSION
 
+# Who may watch the floor: staff who can see the restaurant's tables and bookings.
+LIVE_PERMISSIONS = ("reservations.view_table", "reservations.view_reservation")
 # The floor shows what still matters today: not cancelled bookings.
 SHOWN_STATUSES = [
     ReservationStatus.PENDING,
@@ -34,23 +37,7 @@ def live_day(*, day: dt.date) -> list[dict]:
         .select_related("customer")
         .order_by("starts_at")
     )
-    return [live.reservation_payload(reservation) for reservation in reservations]
-
-
-def live_metrics() -> dict:
-    """Tables by status and the occupancy rate, now."""
-    counts = Table.objects.aggregate(
-        total=Count("id"),
-        occupied=Count("id", filter=Q(status=TableStatus.OCCUPIED)),
-        reserved=Count("id", filter=Q(status=TableStatus.RESERVED)),
-        free=Count("id", filter=Q(status=TableStatus.AVAILABLE)),
-        maintenance=Count("id", filter=Q(status=TableStatus.MAINTENANCE)),
-    )
-    in_service = counts["total"] - counts["maintenance"]
-    counts["occupancy_rate"] = (
-        round(100 * counts["occupied"] / in_service, 1) if in_service else 0.0
-    )
-    return counts
+    return [reservation_payload(reservation) for reservation in reservations]
 
 
 def live_state(*, day: dt.date | None = None) -> dict:
@@ -59,11 +46,22 @@ def live_state(*, day: dt.date | None = None) -> dict:
     day = day or timezone.now().astimezone(zone).date()
     return {
         "type": "initial_state",
-        "version": live.EVENT_VERSION,
+        "version": EVENT_VERSION,
         "day": day.isoformat(),
         "timezone": str(zone),
-        "tables": [live.table_payload(table) for table in Table.objects.order_by("area", "code")],
+        "tables": [table_payload(table) for table in Table.objects.order_by("area", "code")],
         "reservations": live_day(day=day),
-        "alerts": [live.alert_payload(alert) for alert in Alert.objects.unresolved()[:50]],
-        "metrics": live_metrics(),
+        "alerts": [alert_payload(alert) for alert in Alert.objects.unresolved()[:50]],
+        "metrics": floor_occupancy(),
     }
+
+
+def can_watch_floor(user) -> bool:
+    """Staff of this restaurant who may see its tables and bookings: the live floor's page,
+    its actions and its socket ask the same question."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perms(LIVE_PERMISSIONS)
+    )

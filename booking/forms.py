@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from menu.models import Dish
-from reservations import selectors, services
+from reservations import selectors
+from reservations.services import customers
 from restaurants.money import money
 
 MAX_DISH_QUANTITY = 20
@@ -112,7 +113,7 @@ class BookingForm(AvailabilityForm):
 
     def clean_phone(self):
         try:
-            return services.phone_normalise(self.cleaned_data["phone"])
+            return customers.phone_normalise(self.cleaned_data["phone"])
         except ValidationError as error:
             raise ValidationError(error.message_dict["phone"]) from None
 
@@ -134,7 +135,7 @@ class BookingForm(AvailabilityForm):
         return cleaned
 
 
-class MoveForm(forms.Form):
+class RescheduleForm(forms.Form):
     day = forms.DateField(
         label=_("Day"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )

@@ -1,3 +1,6 @@
+"""The cashier's notes: lines, discount, finalise, charge (which frees the party's table),
+void, print, and the day's cash report."""
+
 import csv
 
 from django import forms
@@ -17,20 +20,19 @@ from django.views.decorators.http import require_POST
 
 from billing import selectors, services
 from billing.models import ConsumptionNote, NoteLine, NoteStatus, Payment
-from reservations.admin import FormRefused, ServiceRefusalMixin, StatusChangeInline
-from restaurants.admin import StaffModelAdmin
-from restaurants.forms import service_errors_to_form
+from booking.services.notes import booking_note_charge
+from reservations.admin import StatusChangeInline
+from restaurants.admin import FormRefused, ServiceRefusalMixin, StaffModelAdmin, selection_apply
+from restaurants.forms import ServiceModelForm, service_errors_to_form
 from restaurants.money import money
 
 
-class NoteLineForm(forms.ModelForm):
+class NoteLineForm(ServiceModelForm):
+    """A note's line: prices, amounts and totals are the billing services' to set."""
+
     class Meta:
         model = NoteLine
         fields = ["dish", "description", "quantity", "unit_price"]
-
-    def _post_clean(self):
-        # Prices, amounts and totals are the billing services' to set.
-        pass
 
 
 class NoteLineInline(admin.TabularInline):
@@ -74,13 +76,10 @@ class PaymentInline(admin.TabularInline):
         return False
 
 
-class NoteForm(forms.ModelForm):
+class NoteForm(ServiceModelForm):
     class Meta:
         model = ConsumptionNote
         fields = ["discount", "discount_reason"]
-
-    def _post_clean(self):
-        pass
 
 
 class ChargeForm(forms.Form):
@@ -260,22 +259,18 @@ class ConsumptionNoteAdmin(ServiceRefusalMixin, StaffModelAdmin):
 
     # --- Actions ---
 
-    def _report(self, request, done: int, refused: list[str]):
-        if done:
-            self.message_user(
-                request,
-                ngettext("%(count)d note updated.", "%(count)d notes updated.", done)
-                % {"count": done},
-            )
-        for message in refused:
-            self.message_user(request, message, messages.ERROR)
-
     @admin.action(description=_("Finalise"), permissions=["change"])
     def finalise(self, request, queryset):
-        done, refused = services.notes_transition(
-            notes=queryset, action=services.note_finalise, by=request.user
+        selection_apply(
+            self,
+            request,
+            queryset,
+            lambda note: services.note_finalise(note=note, by=request.user),
+            done=lambda count: (
+                ngettext("%(count)d note updated.", "%(count)d notes updated.", count)
+                % {"count": count}
+            ),
         )
-        self._report(request, done, refused)
 
     def _one(self, request, queryset, view: str):
         if queryset.count() != 1:
@@ -370,7 +365,7 @@ class ConsumptionNoteAdmin(ServiceRefusalMixin, StaffModelAdmin):
         form = ChargeForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                paid = services.note_charge(
+                paid = booking_note_charge(
                     note=note,
                     payments=dict(form.cleaned_data),
                     by=request.user,

@@ -8,8 +8,8 @@ import time_machine
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from booking.services.clock import bookings_follow_clock
 from reservations.models import Reservation, StatusChange, Table
-from reservations.services import reservations_activate
 from tests.factories import CustomerFactory, TableFactory, open_every_day
 from tests.threads import run_at_once
 
@@ -56,14 +56,15 @@ EIGHT_PM = dt.datetime(2030, 3, 5, 20, 0, tzinfo=MEXICO)
         (EIGHT_PM - SECOND, ("confirmed", "reserved")),
         (EIGHT_PM, ("seated", "occupied")),  # its time came
         (EIGHT_PM + 30 * MINUTE, ("seated", "occupied")),  # the window's last moment
-        (EIGHT_PM + 30 * MINUTE + SECOND, ("confirmed", "available")),  # too late to seat
+        # too late to seat: a no-show, 30 minutes after its start by default
+        (EIGHT_PM + 30 * MINUTE + SECOND, ("no_show", "available")),
     ],
 )
 def test_a_confirmed_party_is_seated_only_inside_its_window(in_mexico, now, expected):
     reservation = booked(EIGHT_PM)
 
     with time_machine.travel(now, tick=False):
-        reservations_activate()
+        bookings_follow_clock()
 
     assert state(reservation) == expected
 
@@ -71,15 +72,15 @@ def test_a_confirmed_party_is_seated_only_inside_its_window(in_mexico, now, expe
 def test_a_seated_party_is_finished_after_the_stay_and_the_table_freed(in_mexico):
     reservation = booked(EIGHT_PM)
     with time_machine.travel(EIGHT_PM + 5 * MINUTE, tick=False):
-        reservations_activate()  # seated at 20:05
+        bookings_follow_clock()  # seated at 20:05
     seated_at = EIGHT_PM + 5 * MINUTE
 
     with time_machine.travel(seated_at + 180 * MINUTE - SECOND, tick=False):
-        reservations_activate()
+        bookings_follow_clock()
     assert state(reservation) == ("seated", "occupied")
 
     with time_machine.travel(seated_at + 180 * MINUTE, tick=False):
-        moved = reservations_activate()
+        moved = bookings_follow_clock()
     assert state(reservation) == ("finished", "available")
     assert moved["finished"] == 1
     history = StatusChange.objects.filter(object_id=reservation.pk, to_status="finished")
@@ -94,10 +95,10 @@ def test_a_party_that_never_came_is_a_no_show_only_if_the_policy_says_so(
     reservation = booked(EIGHT_PM)
 
     with time_machine.travel(EIGHT_PM + 44 * MINUTE, tick=False):
-        reservations_activate()
+        bookings_follow_clock()
     assert state(reservation)[0] == "confirmed"
     with time_machine.travel(EIGHT_PM + 45 * MINUTE, tick=False):
-        reservations_activate()
+        bookings_follow_clock()
 
     assert state(reservation)[0] == expected
 
@@ -109,10 +110,10 @@ def test_another_time_zone_is_seated_on_its_own_clock(restaurant_b):
         reservation = booked(nine_pm_madrid)
 
         with time_machine.travel(nine_pm_madrid - SECOND, tick=False):
-            reservations_activate()
+            bookings_follow_clock()
         before = state(reservation)
         with time_machine.travel(nine_pm_madrid, tick=False):
-            reservations_activate()
+            bookings_follow_clock()
 
         assert before == ("confirmed", "reserved")
         assert state(reservation) == ("seated", "occupied")
@@ -123,8 +124,8 @@ def test_running_twice_moves_nothing_twice(in_mexico):
     reservations = [booked(EIGHT_PM, code=f"M0{index}") for index in range(1, 4)]
 
     with time_machine.travel(EIGHT_PM + MINUTE, tick=False):
-        first = reservations_activate()
-        second = reservations_activate()
+        first = bookings_follow_clock()
+        second = bookings_follow_clock()
 
     assert first["seated"] == 3 and not any(second.values())
     assert StatusChange.objects.filter(to_status="seated").count() == 3
@@ -134,14 +135,14 @@ def test_running_twice_moves_nothing_twice(in_mexico):
 def test_one_run_moves_every_party_due_and_says_which_booking_moved_each_table(in_mexico):
     leaving = [booked(EIGHT_PM - 4 * 60 * MINUTE, code=f"M0{index}") for index in (1, 2)]
     with time_machine.travel(EIGHT_PM - 4 * 60 * MINUTE + MINUTE, tick=False):
-        reservations_activate()
+        bookings_follow_clock()
     arriving = [booked(EIGHT_PM, code=f"M0{index}") for index in (3, 4)]
     soon = booked(EIGHT_PM + 20 * MINUTE, code="M05")
 
     with time_machine.travel(EIGHT_PM + 2 * MINUTE, tick=False):
-        moved = reservations_activate()
+        moved = bookings_follow_clock()
 
-    assert moved == {"reserved": 1, "seated": 2, "finished": 2, "no_show": 0}
+    assert moved == {"expired": 0, "reserved": 1, "seated": 2, "finished": 2, "no_show": 0}
     assert [state(reservation) for reservation in leaving] == [("finished", "available")] * 2
     assert [state(reservation) for reservation in arriving] == [("seated", "occupied")] * 2
     assert state(soon) == ("confirmed", "reserved")
@@ -167,7 +168,7 @@ def test_two_runs_at_once_seat_each_party_once(committed_restaurant):
     soon = dt.datetime.now(dt.UTC).replace(microsecond=0) - MINUTE
     reservations = [booked(soon, code=f"M0{index}") for index in range(1, 6)]
 
-    results = run_at_once(committed_restaurant, 5, lambda index: reservations_activate())
+    results = run_at_once(committed_restaurant, 5, lambda index: bookings_follow_clock())
 
     assert [outcome for outcome, _moved in results] == ["ok"] * 5
     assert sum(moved["seated"] for _outcome, moved in results) == 5

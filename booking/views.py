@@ -23,10 +23,13 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from billing.selectors import pre_order_estimate
+from booking.forms import AvailabilityForm, BookingForm, RescheduleForm, starts_at_of
+from booking.services import bookings as workflows
 from menu.models import Dish
-from reservations import online, selectors
-from reservations.forms import AvailabilityForm, BookingForm, MoveForm, starts_at_of
-from reservations.models import ReservationStatus, Weekday
+from reservations import selectors
+from reservations.links import manage_token_for, reservation_for_token
+from reservations.models import ReservationSource, ReservationStatus, Weekday
 from restaurants.forms import service_errors_to_form
 from restaurants.ratelimit import rate_limited
 from restaurants.templatetags.dates import long_date
@@ -210,11 +213,14 @@ def _booking_form(request, *, template: str, widget: bool, version: int | None =
                 form.add_error(None, _("We could not take this booking. Please call us."))
             else:
                 try:
-                    reservation, _created = online.reservation_book_online(
-                        first_name=cleaned["first_name"],
-                        last_name=cleaned["last_name"],
-                        phone=cleaned["phone"],
-                        email=cleaned["email"],
+                    reservation, _created = workflows.booking_create(
+                        source=ReservationSource.WEB,
+                        contact=workflows.Contact(
+                            first_name=cleaned["first_name"],
+                            last_name=cleaned["last_name"],
+                            phone=cleaned["phone"],
+                            email=cleaned["email"],
+                        ),
                         starts_at=cleaned["starts_at"],
                         party_size=cleaned["party_size"],
                         special_requests=cleaned["special_requests"],
@@ -229,7 +235,7 @@ def _booking_form(request, *, template: str, widget: bool, version: int | None =
                 else:
                     url = reverse(
                         "booking-widget-manage" if widget else "booking-manage",
-                        args=[online.manage_token_for(reservation)],
+                        args=[manage_token_for(reservation)],
                     )
                     return redirect(f"{url}?new=1")
     else:
@@ -330,7 +336,7 @@ def _availability(request, template: str, version: int):
 
 def _manage(request, token: str, *, template: str, widget: bool):
     try:
-        reservation = online.reservation_for_token(token)
+        reservation = reservation_for_token(token)
     except ValidationError as error:
         return render(
             request,
@@ -338,39 +344,41 @@ def _manage(request, token: str, *, template: str, widget: bool):
             {"title": _("Booking link"), "message": " ".join(error.messages)},
             status=404,
         )
-    move_form = MoveForm(request.POST if request.POST.get("action") == "move" else None)
+    reschedule_form = RescheduleForm(
+        request.POST if request.POST.get("action") == "reschedule" else None
+    )
     if request.method == "POST":
         if rate_limited(request, "booking"):
             return _too_many(request)
         try:
             if request.POST.get("action") == "cancel":
-                online.reservation_cancel_online(reservation=reservation)
+                workflows.booking_cancel_by_customer(reservation=reservation)
                 messages.success(request, _("Your booking is cancelled."))
                 return redirect(request.path)
-            if move_form.is_valid():
+            if reschedule_form.is_valid():
                 starts_at = starts_at_of(
-                    move_form.cleaned_data["day"], move_form.cleaned_data["time"]
+                    reschedule_form.cleaned_data["day"], reschedule_form.cleaned_data["time"]
                 )
-                reservation = online.reservation_move_online(
+                reservation = workflows.booking_reschedule_by_customer(
                     reservation=reservation, starts_at=starts_at
                 )
-                messages.success(request, _("Your booking has been moved."))
+                messages.success(request, _("Your booking has been rescheduled."))
                 return redirect(request.path)
         except ValidationError as error:
-            target = move_form if request.POST.get("action") == "move" else None
+            target = reschedule_form if request.POST.get("action") == "reschedule" else None
             if target is not None:
                 service_errors_to_form(target, error, fields=SERVICE_FIELDS)
             else:
                 messages.error(request, " ".join(error.messages))
     zone = selectors.restaurant_zone()
     pre_orders = list(reservation.pre_orders.select_related("dish"))
-    estimate = online.pre_order_estimate(
+    estimate = pre_order_estimate(
         table_price=reservation.table.reservation_price,
         items=[(item.dish.name, item.quantity, item.unit_price) for item in pre_orders],
     )
     day = reservation.starts_at.astimezone(zone).date()
     if "day" in request.GET:
-        picked = MoveForm(request.GET)
+        picked = RescheduleForm(request.GET)
         picked.is_valid()
         day = picked.cleaned_data.get("day") or day
     changeable = reservation.status in (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
@@ -381,7 +389,7 @@ def _manage(request, token: str, *, template: str, widget: bool):
         "estimate": estimate,
         "is_new": request.GET.get("new") == "1",
         "changeable": changeable,
-        "move_form": move_form,
+        "reschedule_form": reschedule_form,
         "widget": widget,
         "availability_url": reverse("booking-availability"),
         **(_availability_context(day=day, party_size=reservation.party_size) if changeable else {}),
@@ -391,7 +399,7 @@ def _manage(request, token: str, *, template: str, widget: bool):
 
 @require_http_methods(["GET", "POST"])
 def booking_manage(request, token: str):
-    """The customer's own page for a booking, reached by the signed link: view, cancel, move."""
+    """The customer's own page for a booking, reached by the signed link: view, cancel, reschedule."""
     return _manage(request, token, template="reservations/manage.html", widget=False)
 
 

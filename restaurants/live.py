@@ -1,10 +1,13 @@
 """Live events to the staff screens of one restaurant, over Redis pub/sub.
 
+Any app may publish through this module; what each event carries is built by the app
+that owns the object (``reservations.live``, ``analytics.live``).
+
 Every event is a small JSON object: ``type``, ``version`` and the changed object. It leaves
 only after the change's transaction commits, from whichever process made it (web or worker),
 on the Redis channel of the restaurant whose schema the change was made in; every web
 process with screens of that restaurant reads it once and hands it to each of them
-(``notifications.consumers.LiveHub``).
+(``floor.consumers.LiveHub``).
 
 Publishing never holds up the change that caused it: the event is handed to this process's
 publisher thread and the caller goes on. An event Redis does not take is dropped, the failure
@@ -32,8 +35,6 @@ from django.db import connection, transaction
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
-
-from reservations.selectors import restaurant_zone
 
 logger = logging.getLogger(__name__)
 
@@ -252,60 +253,3 @@ def _publisher() -> _Publisher:
         if _publisher_of_process is None or _publisher_of_process.pid != os.getpid():
             _publisher_of_process = _Publisher()
         return _publisher_of_process
-
-
-# --- Payloads: what a screen needs to draw the object, nothing more -----------------------
-
-
-def table_payload(table) -> dict:
-    return {
-        "id": table.pk,
-        "code": table.code,
-        "area": table.area,
-        "status": table.status,
-        "min_capacity": table.min_capacity,
-        "max_capacity": table.max_capacity,
-    }
-
-
-def reservation_payload(reservation) -> dict:
-    local_start = reservation.starts_at.astimezone(restaurant_zone())
-    return {
-        "id": reservation.pk,
-        "reference": reservation.reference,
-        "table_id": reservation.table_id,
-        "starts_at": reservation.starts_at.isoformat(),
-        "ends_at": reservation.ends_at.isoformat(),
-        # The restaurant's wall clock, so that screens need no time-zone rules.
-        "day": local_start.date().isoformat(),
-        "time": f"{local_start:%H:%M}",
-        "minutes": int((reservation.ends_at - reservation.starts_at).total_seconds() // 60),
-        "party_size": reservation.party_size,
-        "status": reservation.status,
-        "source": reservation.source,
-        "customer": str(reservation.customer),
-        "special_requests": reservation.special_requests[:140],
-    }
-
-
-def alert_payload(alert) -> dict:
-    return {
-        "id": alert.pk,
-        "kind": alert.kind,
-        "severity": alert.severity,
-        "status": alert.status,
-        "message": alert.message,
-        "subject": alert.subject,
-        "raised_at": alert.raised_at.isoformat(),
-    }
-
-
-def table_changed(table) -> None:
-    live_event_send(type="table_status_changed", table=table_payload(table))
-
-
-def reservation_changed(reservation, *, created: bool = False) -> None:
-    live_event_send(
-        type="reservation_created" if created else "reservation_updated",
-        reservation=reservation_payload(reservation),
-    )

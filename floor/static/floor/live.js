@@ -149,7 +149,9 @@
     const bookings = bookingsOf(tableId);
     return {
       current: bookings.find((booking) => booking.status === "seated"),
-      next: bookings.find((booking) => booking.status === "confirmed" || booking.status === "pending"),
+      // The next party still to come: a booking whose time is over is not "next" any more.
+      next: bookings.find((booking) => (booking.status === "confirmed" || booking.status === "pending")
+        && Date.parse(booking.ends_at) > Date.now()),
     };
   }
 

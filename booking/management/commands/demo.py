@@ -3,8 +3,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context, tenant_context
 
+from booking.demo import seed_restaurant
 from restaurants import roles, services
-from restaurants.demo import seed_restaurant
 from restaurants.models import Plan
 
 DEMO_PASSWORD = "comensal-demo"

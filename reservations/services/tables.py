@@ -1,0 +1,82 @@
+"""Tables: saved with their price, and moved between statuses with a record of each move."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from reservations import live, selectors
+from reservations.models import Table
+from reservations.services.history import status_change_record, statuses_write
+
+
+def table_price_for_capacity(max_capacity: int) -> Decimal:
+    """The reservation price of a table seating up to ``max_capacity``, from the brackets."""
+    brackets = selectors.booking_policy_snapshot().price_brackets
+    for up_to_capacity, price in brackets:
+        if up_to_capacity is None or max_capacity <= up_to_capacity:
+            return Decimal(price)
+    return Decimal(brackets[-1][1]) if brackets else Decimal("0.00")
+
+
+@transaction.atomic
+def table_save(*, table: Table, by=None) -> Table:
+    """Validate and save a table, pricing it from its maximum capacity."""
+    table.reservation_price = table_price_for_capacity(table.max_capacity)
+    previous_status = (
+        Table.objects.filter(pk=table.pk).values_list("status", flat=True).first()
+        if table.pk
+        else None
+    )
+    table.full_clean()
+    table.save()
+    if previous_status is not None and previous_status != table.status:
+        status_change_record(
+            subject=table, from_status=previous_status, to_status=table.status, by=by
+        )
+    live.table_changed(table)
+    return table
+
+
+@transaction.atomic
+def table_set_status(*, table: Table, to: str, by=None, actor_kind=None, reason: str = "") -> Table:
+    """Move a table to another status and record it; no change, no record."""
+    locked = Table.objects.select_for_update().get(pk=table.pk)
+    tables_transition([locked], to=to, by=by, actor_kind=actor_kind, reasons={locked.pk: reason})
+    return locked
+
+
+def tables_transition(
+    tables: list[Table], *, to: str, by=None, actor_kind=None, reasons: dict[int, str]
+) -> list[Table]:
+    """Move tables whose rows this transaction has locked, in one UPDATE, and record each
+    move (``reasons`` by table id); a table already there is left alone. Returns those moved."""
+    moving = list({table.pk: table for table in tables if table.status != to}.values())
+    if not moving:
+        return []
+    statuses_write(moving, to=to, by=by, actor_kind=actor_kind, reasons=reasons)
+    for table in moving:
+        live.table_changed(table)
+    return moving
+
+
+def tables_reprice() -> int:
+    """Re-price every table after the price brackets changed; returns how many changed."""
+    changed = 0
+    for table in Table.objects.all():
+        price = table_price_for_capacity(table.max_capacity)
+        if price != table.reservation_price:
+            Table.objects.filter(pk=table.pk).update(reservation_price=price)
+            changed += 1
+    return changed
+
+
+def table_ensure(*, code: str, min_capacity: int, max_capacity: int, area: str) -> Table:
+    """Create the table with this code unless it exists (used by the demo)."""
+    existing = Table.objects.filter(code=code).first()
+    if existing:
+        return existing
+    return table_save(
+        table=Table(code=code, min_capacity=min_capacity, max_capacity=max_capacity, area=area)
+    )
