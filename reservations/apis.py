@@ -1,9 +1,9 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers, viewsets
 
-from reservations.services.tables import table_save
 from reservations.models import Table
 from reservations.serializers import TableSerializer
+from reservations.services.tables import table_save
 
 
 class TableViewSet(viewsets.ModelViewSet):

@@ -10,10 +10,10 @@ from django.db import connection
 from django.test import override_settings
 from django_tenants.utils import tenant_context
 
+from booking.management.commands.demo import DEMO_PASSWORD, MANAGER_EMAIL
 from menu.models import PreOrder
 from notifications.models import Message
 from reservations.models import Reservation
-from booking.management.commands.demo import DEMO_PASSWORD, MANAGER_EMAIL
 from restaurants.models import Restaurant
 
 PHONE = {"width": 390, "height": 844}

@@ -10,7 +10,7 @@ from django_tenants.utils import tenant_context
 
 from menu.models import Dish
 from menu.services import pre_order_add
-from reservations.services.bookings import reservation_create, reservation_transition
+from reservations.services.bookings import reservation_create
 from tests.factories import CustomerFactory, DishFactory, TableFactory, open_every_day
 
 MEXICO = zoneinfo.ZoneInfo("America/Mexico_City")

@@ -18,10 +18,10 @@ from restaurants.live import live_event_send
 from restaurants.roles import CASHIER
 from restaurants.services import staff_user_ensure
 from restaurants.websocket import restaurant_database
+from tests.booking.test_public import booking
 from tests.conftest import PASSWORD
 from tests.factories import CustomerFactory, TableFactory, book, open_every_day
 from tests.notifications.conftest import ANA, CARLA, session_cookie
-from tests.booking.test_public import booking
 
 pytestmark = pytest.mark.asyncio
 

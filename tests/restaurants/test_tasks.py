@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context, tenant_context
 
-from reservations.models import Reservation, StatusChange
 from booking.tasks import bookings_clock
+from reservations.models import Reservation, StatusChange
 from restaurants.models import Restaurant
 from restaurants.tasks import JOBS, dispatch
 from tests.factories import CustomerFactory, TableFactory, open_every_day
