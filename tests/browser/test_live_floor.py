@@ -104,3 +104,30 @@ def test_the_floor_reconnects_by_itself_and_catches_up_on_what_it_missed(
     page.wait_for_selector("button.table[data-code='T01'][data-status='maintenance']")
     shots(page, "2-back")
     assert len(sockets) == 2
+
+
+def test_next_on_a_table_is_the_party_still_to_come_not_one_whose_time_is_over(
+    chromium, web_server, carrera_tonight, shots
+):
+    """A booking nobody moved on after its time (the clock not run yet) is not "next"."""
+    connection.set_tenant(carrera_tonight)
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    terrace = Table.objects.get(code="T01")
+    for first_name, starts_at in [("Pasada", now - dt.timedelta(hours=3)), ("Tarde", now)]:
+        Reservation.objects.create(
+            customer=CustomerFactory(first_name=first_name, last_name="Ruiz"),
+            table=terrace,
+            starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(hours=2),
+            party_size=2,
+            status="pending",
+        )
+    base = f"http://carrera.localhost:{web_server}"
+
+    page = open_live_floor(chromium, base)
+    terrace_button = page.locator("button.table[data-code='T01']")
+    page.wait_for_selector("button.table[data-code='T01']:has-text('Siguiente')")
+    shots(page, "1-next")
+
+    assert "Tarde Ruiz" in terrace_button.inner_text()
+    assert "Pasada Ruiz" not in terrace_button.inner_text()
