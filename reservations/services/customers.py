@@ -7,6 +7,7 @@ import logging
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +34,6 @@ def phone_normalise(phone: str, *, region: str | None = None) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-@transaction.atomic
 def customer_save(*, customer: Customer) -> Customer:
     """Validate and save a customer with the phone in E.164 and the email in lower case."""
     customer.phone = phone_normalise(customer.phone)
@@ -55,11 +55,6 @@ def customer_save(*, customer: Customer) -> Customer:
     return customer
 
 
-def _customer_with(**match) -> Customer | None:
-    return Customer.objects.filter(erased_at__isnull=True, **match).order_by("pk").first()
-
-
-@transaction.atomic
 def customer_for_contact(
     *,
     first_name: str,
@@ -79,8 +74,15 @@ def customer_for_contact(
     """
     phone = phone_normalise(phone)
     email = (email or "").strip().lower()
-    by_phone = _customer_with(phone=phone) if phone else None
-    by_email = _customer_with(email__iexact=email) if email else None
+    # Both candidates in one query (phone and email are each unique among customers).
+    match = Q(pk__in=[])
+    if phone:
+        match |= Q(phone=phone)
+    if email:
+        match |= Q(email__iexact=email)
+    found = list(Customer.objects.filter(match, erased_at__isnull=True).order_by("pk"))
+    by_phone = next((known for known in found if phone and known.phone == phone), None)
+    by_email = next((known for known in found if email and known.email.lower() == email), None)
     if by_phone is None and by_email is None:
         customer = Customer(
             first_name=first_name.strip(),

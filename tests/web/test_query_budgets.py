@@ -19,6 +19,9 @@ MEXICO = zoneinfo.ZoneInfo("America/Mexico_City")
 # The booking page and its availability fragment; the API's list and detail.
 CUSTOMER_DOOR_BUDGET = 4
 API_BUDGET = 4
+# A booking from the public form: customer, reservation, note and their history, in one
+# transaction (with the form's menu, the book's free tables and the note's counter).
+BOOKING_POST_BUDGET = 26
 
 
 # Many requests from one test client: the per-IP limits are not what these tests are about.
@@ -90,6 +93,32 @@ def test_the_calendar_marks_a_fully_booked_day_from_the_same_two_queries(
     (cell,) = re.findall(rf'<td class="([^"]*)">\s*<a [^>]*data-day="{day:%Y-%m-%d}"', page)
     assert cell.split()[0] == "full"
     assert "Ese día está completo." in page
+
+
+def test_a_booking_from_the_public_form_stays_within_its_budget(
+    restaurant_a, busy_floor, django_assert_max_num_queries
+):
+    web = Client(HTTP_HOST=host_of(restaurant_a))
+    web.get("/")
+    day = dt.datetime.now(MEXICO).date() + dt.timedelta(days=5)
+    form = {
+        "day": f"{day:%Y-%m-%d}",
+        "party_size": "2",
+        "time": "20:30",
+        "first_name": "Lucía",
+        "last_name": "García",
+        "phone": "55 1234 5678",
+        "email": "lucia@example.com",
+        "website": "",
+        "submission": "b0d9e7a1c2f3",
+    }
+
+    with django_assert_max_num_queries(BOOKING_POST_BUDGET):
+        response = web.post("/", form)
+
+    assert response.status_code == 302
+    with tenant_context(restaurant_a):
+        assert Reservation.objects.get(submission_key="b0d9e7a1c2f3").note.number
 
 
 def api_client(restaurant, username) -> Client:
