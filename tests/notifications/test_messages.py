@@ -11,15 +11,12 @@ import pytest
 import requests
 import responses
 import time_machine
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import override_settings
 from django.utils import translation
 from django_tenants.utils import tenant_context
 
-from billing.services import note_finalise
 from booking.services.bookings import Contact, booking_create, booking_transition
-from booking.services.pre_orders import booking_pre_order_add
 from notifications import services
 from notifications.models import Message, MessageStatus, MessageTemplate, OptOut
 from notifications.tasks import message_deliver_task
@@ -153,31 +150,6 @@ def test_the_restaurants_own_wording_is_used_and_cannot_run_template_code(booked
 
     # Only the listed placeholders are filled; anything else is text or nothing.
     assert message.body == "Lucía: sábado, 9 de marzo de 2030 {% debug %}"
-
-
-def test_the_booking_notes_draft_follows_later_pre_orders_and_its_cancellation(booked):
-    note = booked.note
-    flan = DishFactory(name="Flan", price=Decimal("20.00"), stock=5)
-
-    booking_pre_order_add(reservation=booked, dish=flan, quantity=1)
-    note.refresh_from_db()
-    # 2 × 45.00 + 20.00 + table 6.00 = 116.00; 16 % = 18.56; total 134.56
-    assert (note.subtotal, note.tax, note.total) == (
-        Decimal("116.00"),
-        Decimal("18.56"),
-        Decimal("134.56"),
-    )
-
-    booking_transition(reservation=booked, to="cancelled")
-    note.refresh_from_db()
-    assert (note.status, note.void_reason) == ("voided", "Reserva cancelada")
-
-
-def test_a_finalised_notes_pre_orders_cannot_change(booked):
-    note_finalise(note=booked.note)
-
-    with pytest.raises(ValidationError, match="ya no pueden cambiar"):
-        booking_pre_order_add(reservation=booked, dish=DishFactory(), quantity=1)
 
 
 @override_settings(**PLATFORM_ACCOUNT)
