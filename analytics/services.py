@@ -113,6 +113,39 @@ def metrics_take(*, now: dt.datetime | None = None) -> int:
     return len(hours)
 
 
+# What a snapshot says about its hour (all but the hour itself).
+SNAPSHOT_FIGURES = [
+    "tables_total",
+    "tables_occupied",
+    "tables_reserved",
+    "tables_free",
+    "occupancy_rate",
+    "revenue",
+    "taken_at",
+]
+
+
+@transaction.atomic
+def metrics_refresh(*, since: dt.datetime, until: dt.datetime) -> int:
+    """Snapshot again every complete hour from the one holding ``since`` up to ``until``,
+    replacing what was taken; returns how many hours it wrote.
+
+    For a book and notes written after their hours had passed (the demo's past week): the
+    scheduled job never goes back more than two days nor rewrites an hour it took.
+    """
+    hour, hours = _hour_start(since), []
+    while hour + dt.timedelta(hours=1) <= until:
+        hours.append(hour)
+        hour += dt.timedelta(hours=1)
+    MetricsSnapshot.objects.bulk_create(
+        [MetricsSnapshot(hour=hour, **selectors.hour_figures(hour=hour)) for hour in hours],
+        update_conflicts=True,
+        unique_fields=["hour"],
+        update_fields=SNAPSHOT_FIGURES,
+    )
+    return len(hours)
+
+
 def _raise_unless_cooling(
     *, kind: str, severity: str, message: str, subject: str, cooldown_minutes: int, now
 ) -> Alert | None:

@@ -6,9 +6,10 @@ from rest_framework.exceptions import ValidationError
 
 from billing.models import ConsumptionNote
 from billing.serializers import ConsumptionNoteSerializer
+from restaurants.parsers import CheckedQueryParameters
 
 
-class ConsumptionNoteViewSet(viewsets.ReadOnlyModelViewSet):
+class ConsumptionNoteViewSet(CheckedQueryParameters, viewsets.ReadOnlyModelViewSet):
     """The restaurant's consumption notes, read-only: they change only through the cashier's
     admin, where every change goes through the billing services."""
 

@@ -7,6 +7,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from restaurants.money import money
+
 
 class NoteStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -246,7 +248,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_method_display()} {self.amount}"
+        return f"{self.get_method_display()} {money(self.amount, self.note.currency)}"
 
     @property
     def change(self) -> Decimal:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from billing.amounts import ZERO, note_amounts
 from billing.models import TENDER_METHODS, ConsumptionNote, NoteStatus, Payment, PaymentMethod
 from reservations import selectors as booking
+from reservations.models import ReservationStatus
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,9 @@ class CashierLine:
 
 @dataclass
 class CashReport:
-    """The money of one service day: paid notes by method, what entered the till, voids."""
+    """The money of one service day: paid notes by method, what entered the till, voids,
+    and the notes still open: those left unpaid after their service (to charge or void) apart
+    from those whose booking is still to come or at the table."""
 
     day: dt.date
     cashier: object | None
@@ -73,12 +76,28 @@ class CashReport:
     by_method: list[MethodLine] = field(default_factory=list)
     tenders: list[MethodLine] = field(default_factory=list)
     by_cashier: list[CashierLine] = field(default_factory=list)
-    open_count: int = 0
+    open_after_service: list[ConsumptionNote] = field(default_factory=list)
+    open_before_service: list[ConsumptionNote] = field(default_factory=list)
     subtotal: Decimal = ZERO
     tax: Decimal = ZERO
     discount: Decimal = ZERO
     total: Decimal = ZERO
     change_given: Decimal = ZERO
+
+    @property
+    def open_count(self) -> int:
+        return len(self.open_after_service) + len(self.open_before_service)
+
+
+def _booking_not_over(note: ConsumptionNote, now: dt.datetime) -> bool:
+    """The note's party is at the table, or its booking is still due."""
+    reservation = note.reservation
+    if reservation.status == ReservationStatus.SEATED:
+        return True
+    return (
+        reservation.status in (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
+        and reservation.ends_at > now
+    )
 
 
 def service_day_today() -> dt.date:
@@ -95,12 +114,14 @@ def service_day_today() -> dt.date:
     return local.date()
 
 
-def cash_report(*, day: dt.date, cashier=None) -> CashReport:
+def cash_report(*, day: dt.date, cashier=None, now: dt.datetime | None = None) -> CashReport:
     """The cash report of the notes of one service day, for one cashier or the restaurant.
 
     Totals by payment method and the till's tenders are summed by the database, apart
-    from the listed notes, so the page shows when the two ever disagree.
+    from the listed notes, so the page shows when the two ever disagree. The open notes are
+    the restaurant's whoever the cashier: no one has charged them yet.
     """
+    now = now or timezone.now()
     notes = ConsumptionNote.objects.filter(service_day=day).select_related(
         "reservation__table", "charged_by", "voided_by"
     )
@@ -112,7 +133,14 @@ def cash_report(*, day: dt.date, cashier=None) -> CashReport:
     report = CashReport(day=day, cashier=cashier)
     report.paid = list(paid.order_by("number"))
     report.voided = list(voided.order_by("number"))
-    report.open_count = notes.filter(status__in=(NoteStatus.DRAFT, NoteStatus.FINALISED)).count()
+    open_notes = notes.filter(status__in=(NoteStatus.DRAFT, NoteStatus.FINALISED)).order_by(
+        "reservation__starts_at", "number"
+    )
+    for note in open_notes:
+        if _booking_not_over(note, now):
+            report.open_before_service.append(note)
+        else:
+            report.open_after_service.append(note)
 
     sums = paid.aggregate(
         subtotal=Sum("subtotal"),

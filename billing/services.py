@@ -31,6 +31,7 @@ from menu.models import Dish
 from reservations import selectors
 from reservations.models import Reservation, ReservationStatus
 from reservations.services.history import status_change_apply, status_change_record
+from restaurants.money import money, percent
 
 MAX_AMOUNT = Decimal("99999999.99")
 
@@ -113,7 +114,7 @@ def _recompute(note: ConsumptionNote, *, fields: Iterable[str] = ()) -> Consumpt
     if note.discount > line_total:
         raise ValidationError(
             {"discount": _("The discount cannot be larger than the subtotal (%(subtotal)s).")
-             % {"subtotal": line_total}}
+             % {"subtotal": money(line_total, note.currency)}}
         )  # fmt: skip
     amounts = note_amounts(
         line_amounts=[line_total], tax_rate=note.tax_rate, discount=note.discount
@@ -371,14 +372,14 @@ def note_discount_set(
     if amount > locked.subtotal:
         raise ValidationError(
             {"discount": _("The discount cannot be larger than the subtotal (%(subtotal)s).")
-             % {"subtotal": locked.subtotal}}
+             % {"subtotal": money(locked.subtotal, locked.currency)}}
         )  # fmt: skip
     limit_rate = selectors.booking_policy_get().cashier_discount_limit
     limit = to_cents(locked.subtotal * limit_rate / 100)
     if amount > limit and not (by is not None and by.has_perm("billing.grant_large_discount")):
         raise ValidationError(
             {"discount": _("Discounts above %(rate)s%% of the subtotal (%(limit)s) need a manager.")
-             % {"rate": limit_rate.normalize(), "limit": limit}}
+             % {"rate": percent(limit_rate), "limit": money(limit, locked.currency)}}
         )  # fmt: skip
     locked.discount = amount
     locked.discount_reason = reason if amount > 0 else ""
@@ -433,13 +434,20 @@ def note_charge(*, note: ConsumptionNote, payments: dict[str, Decimal], by=None)
     if exact > locked.total:
         raise ValidationError(
             _("Card and transfer payments (%(exact)s) cannot exceed the total (%(total)s).")
-            % {"exact": exact, "total": locked.total}
+            % {
+                "exact": money(exact, locked.currency),
+                "total": money(locked.total, locked.currency),
+            }
         )
     paid = sum(received.values(), ZERO)
     if paid < locked.total:
         raise ValidationError(
             _("The payments add up to %(paid)s: %(missing)s short of the total %(total)s.")
-            % {"paid": paid, "missing": locked.total - paid, "total": locked.total}
+            % {
+                "paid": money(paid, locked.currency),
+                "missing": money(locked.total - paid, locked.currency),
+                "total": money(locked.total, locked.currency),
+            }
         )
     change = paid - locked.total
     Payment.objects.bulk_create(

@@ -11,11 +11,13 @@ import random
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from analytics import services as analytics
 from billing import services as billing
-from billing.models import ConsumptionNote
+from billing.models import ConsumptionNote, NoteStatus, Payment
 from menu.models import Category, Dish, PreOrder
 from reservations import selectors
 from reservations.models import (
@@ -24,6 +26,7 @@ from reservations.models import (
     Reservation,
     ReservationSource,
     ReservationStatus,
+    StatusChange,
     Table,
 )
 from reservations.services.tables import table_ensure
@@ -108,6 +111,8 @@ def seed_restaurant(*, today: dt.date | None = None, seed: int = 7) -> dict[str,
     today = today or timezone.now().astimezone(selectors.restaurant_zone()).date()
     added["reservations"] = _seed_book(randomizer, today)
     added["notes"] = _seed_notes(randomizer, today)
+    # The week's hourly figures, with the revenue of the notes just paid in each hour.
+    added["metrics"] = _seed_metrics(today) if added["notes"] else 0
     return added
 
 
@@ -297,4 +302,43 @@ def _seed_notes(randomizer: random.Random, today: dt.date, days: int = 7) -> int
         else:
             payments = {method: note.total}
         billing.note_charge(note=note, payments=payments, by=cashier)
+    for reservation in finished:
+        _backdate_note(reservation)
     return len(finished)
+
+
+def _backdate_note(reservation: Reservation) -> None:
+    """Move the note's moments to its booking's time: issued as the party sat, finalised and
+    paid as it left, voided during the meal; the payments and the note's history with them.
+
+    The services stamp their own clock (the demo's run); the demo's notes belong to last week.
+    """
+    note = ConsumptionNote.objects.get(reservation=reservation)
+    now = timezone.now()
+    moments = {
+        NoteStatus.DRAFT: reservation.starts_at + dt.timedelta(minutes=5),
+        NoteStatus.FINALISED: reservation.ends_at - dt.timedelta(minutes=15),
+        NoteStatus.PAID: reservation.ends_at - dt.timedelta(minutes=10),
+        NoteStatus.VOIDED: reservation.starts_at + dt.timedelta(minutes=30),
+    }
+    moments = {status: min(moment, now) for status, moment in moments.items()}
+    ConsumptionNote.objects.filter(pk=note.pk).update(
+        created_at=moments[NoteStatus.DRAFT],
+        finalised_at=moments[NoteStatus.FINALISED] if note.finalised_at else None,
+        paid_at=moments[NoteStatus.PAID] if note.paid_at else None,
+        voided_at=moments[NoteStatus.VOIDED] if note.voided_at else None,
+    )
+    Payment.objects.filter(note=note).update(created_at=moments[NoteStatus.PAID])
+    history = StatusChange.objects.filter(
+        content_type=ContentType.objects.get_for_model(ConsumptionNote), object_id=note.pk
+    )
+    for status, moment in moments.items():
+        history.filter(to_status=status).update(created_at=moment)
+
+
+def _seed_metrics(today: dt.date, days: int = 7) -> int:
+    """The hourly snapshots of the seeded notes' week up to now (the scheduled job takes only
+    the last two days, and never again an hour it took before the notes existed)."""
+    zone = selectors.restaurant_zone()
+    start = dt.datetime.combine(today - dt.timedelta(days=days), dt.time(), tzinfo=zone)
+    return analytics.metrics_refresh(since=start, until=timezone.now())

@@ -14,6 +14,7 @@ from menu.models import Dish
 from reservations import selectors
 from reservations.services import customers
 from restaurants.money import money
+from restaurants.templatetags.dates import long_date
 
 MAX_DISH_QUANTITY = 20
 
@@ -23,19 +24,66 @@ def starts_at_of(day: dt.date, time: dt.time) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, time), selectors.restaurant_zone())
 
 
+def day_in_window(day: dt.date, window: tuple[dt.date, dt.date]) -> dt.date:
+    """``day``, or a refusal naming the days a customer may book (a day far off, such as
+    9999-12-31, never reaches the calendar's or the clock's arithmetic)."""
+    first, last = window
+    if not first <= day <= last:
+        raise ValidationError(
+            "{} {}".format(
+                _("That day is outside the booking window."),
+                _("Choose a day from today to %(last)s.") % {"last": long_date(last)},
+            ),
+            code="outside_window",
+        )
+    return day
+
+
+class PartySizeField(forms.TypedChoiceField):
+    """The party's size from the list; a number off the list is told what is wrong with it
+    (at least one person; at most the online limit)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce=int, **kwargs)
+        self.error_messages["invalid_choice"] = _("Choose how many people are coming.")
+
+    def validate(self, value):
+        if value not in self.empty_values:
+            try:
+                size = int(value)
+            except (TypeError, ValueError):
+                size = None
+            if size is not None and size < 1:
+                raise ValidationError(_("The party must be at least one person."), code="min")
+            if size is not None and size > len(self.choices):
+                raise ValidationError(
+                    _(
+                        "Online bookings are for up to %(count)s people; please call us for "
+                        "larger parties."
+                    )
+                    % {"count": len(self.choices)},
+                    code="max",
+                )
+        super().validate(value)
+
+
 class AvailabilityForm(forms.Form):
     """Day and party size: what the times and the calendar depend on."""
 
     day = forms.DateField(
         label=_("Day"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
-    party_size = forms.TypedChoiceField(label=_("People"), coerce=int)
+    party_size = PartySizeField(label=_("People"))
 
-    def __init__(self, *args, max_party_size: int, **kwargs):
+    def __init__(self, *args, max_party_size: int, window: tuple[dt.date, dt.date], **kwargs):
         super().__init__(*args, **kwargs)
+        self.window = window
         self.fields["party_size"].choices = [
             (size, str(size)) for size in range(1, max_party_size + 1)
         ]
+
+    def clean_day(self):
+        return day_in_window(self.cleaned_data["day"], self.window)
 
 
 class BookingForm(AvailabilityForm):
@@ -66,16 +114,16 @@ class BookingForm(AvailabilityForm):
     def __init__(self, *args, dishes: list[Dish] = (), **kwargs):
         kwargs.setdefault("initial", {}).setdefault("submission", uuid.uuid4().hex)
         super().__init__(*args, **kwargs)
-        self.fields["party_size"].error_messages["invalid_choice"] = _(
-            "Online bookings are for up to %(count)s people; please call us for larger parties."
-        ) % {"count": len(self.fields["party_size"].choices)}
         self.dishes = list(dishes)
         for dish in self.dishes:
             self.fields[f"dish_{dish.pk}"] = forms.IntegerField(
                 label=dish.name,
                 required=False,
                 min_value=0,
-                max_value=MAX_DISH_QUANTITY,
+                error_messages={
+                    "invalid": _("Write the number of dishes, like 2."),
+                    "min_value": _("The number of dishes cannot be negative."),
+                },
                 # Text with a numeric keypad: Chromium scrolls the page when a number input
                 # loses focus, so the tap on "Book" right after typing missed the button.
                 widget=forms.TextInput(
@@ -95,6 +143,7 @@ class BookingForm(AvailabilityForm):
             row = {
                 "name": dish.name,
                 "price": str(dish.price),
+                "most": self.most_of(dish),
                 "price_text": money(dish.price),
                 "html_name": field.html_name,
                 "id": field.auto_id,
@@ -107,6 +156,26 @@ class BookingForm(AvailabilityForm):
     def pre_order_open(self) -> bool:
         """Whether the customer already asked for a dish (the section opens by itself)."""
         return any(field.value() not in (None, "", "0", 0) for _dish, field in self.dish_fields())
+
+    @staticmethod
+    def most_of(dish: Dish) -> int:
+        """The most of a dish one booking may pre-order: what is left, up to a limit."""
+        return max(0, min(dish.stock, MAX_DISH_QUANTITY))
+
+    def error_summary(self) -> list[dict]:
+        """Every error of the form, in the page's order, each with the id of its field (empty
+        for an error about the whole form): the list at the top of the form links to them."""
+        summary = [{"anchor": "", "message": error} for error in self.non_field_errors()]
+        for name, field in self.fields.items():
+            for error in self.errors.get(name, ()):
+                if name == "time":
+                    anchor, label = "times", field.label
+                elif name in ("submission", "website"):
+                    anchor, label = "", ""
+                else:
+                    anchor, label = self[name].auto_id, field.label
+                summary.append({"anchor": anchor, "label": label, "message": error})
+        return summary
 
     def clean_first_name(self):
         return self.cleaned_data["first_name"].strip()
@@ -127,12 +196,29 @@ class BookingForm(AvailabilityForm):
         cleaned = super().clean()
         if cleaned.get("day") and cleaned.get("time"):
             cleaned["starts_at"] = starts_at_of(cleaned["day"], cleaned["time"])
+        for dish in self.dishes:
+            name = f"dish_{dish.pk}"
+            quantity = cleaned.get(name) or 0
+            if quantity > self.most_of(dish):
+                # The stock is checked again, locked, when the dish is taken; this is the
+                # customer's answer before anything is written.
+                self.add_error(name, self._too_many_message(dish))
         cleaned["dishes"] = {
-            dish: cleaned.get(f"dish_{dish.pk}") or 0
+            dish: cleaned[f"dish_{dish.pk}"]
             for dish in self.dishes
             if cleaned.get(f"dish_{dish.pk}")
         }
         return cleaned
+
+    @staticmethod
+    def _too_many_message(dish: Dish) -> str:
+        if dish.stock <= 0:
+            return _("%(dish)s is sold out.") % {"dish": dish.name}
+        if dish.stock <= MAX_DISH_QUANTITY:
+            return _("Only %(left)s of %(dish)s left.") % {"left": dish.stock, "dish": dish.name}
+        return _("You can pre-order up to %(count)s of each dish online.") % {
+            "count": MAX_DISH_QUANTITY
+        }
 
 
 class RescheduleForm(forms.Form):
@@ -143,3 +229,10 @@ class RescheduleForm(forms.Form):
         label=_("Time"),
         error_messages={"required": _("Choose a time."), "invalid": _("Choose a time.")},
     )
+
+    def __init__(self, *args, window: tuple[dt.date, dt.date], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.window = window
+
+    def clean_day(self):
+        return day_in_window(self.cleaned_data["day"], self.window)

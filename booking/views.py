@@ -8,8 +8,9 @@ import logging
 import re
 import time
 import uuid
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -31,7 +32,7 @@ from reservations import selectors
 from reservations.links import manage_token_for, reservation_for_token
 from reservations.models import ReservationSource, ReservationStatus, Weekday
 from restaurants.forms import service_errors_to_form
-from restaurants.ratelimit import rate_limited
+from restaurants.ratelimit import rate_count, rate_limited, rate_reached, retry_after_seconds
 from restaurants.templatetags.dates import long_date
 
 logger = logging.getLogger(__name__)
@@ -39,38 +40,49 @@ logger = logging.getLogger(__name__)
 SERVICE_FIELDS = {"starts_at": "time", "table": None, "dish": None, "quantity": None}
 
 
-def _too_many(request):
-    return render(
+def _too_many(request, *, back_url: str, back_label: str):
+    """The 429 page, with the way back to where the customer was."""
+    response = render(
         request,
         "reservations/message.html",
-        {"title": _("Too many attempts"), "message": _("Please wait a minute and try again.")},
+        {
+            "title": _("Too many attempts"),
+            "message": _("Please wait a minute and try again."),
+            "back_url": back_url,
+            "back_label": back_label,
+        },
         status=429,
     )
+    response["Retry-After"] = str(retry_after_seconds())
+    return response
 
 
-def _today():
-    return timezone.now().astimezone(selectors.restaurant_zone()).date()
-
-
-def _picked(data, policy) -> tuple[dt.date, int]:
-    """The day and party size asked for, or today and two people."""
-    picker = AvailabilityForm(data, max_party_size=policy.online_max_party_size)
-    day, party_size = _today(), min(2, policy.online_max_party_size)
+def _picked(data, policy, window) -> tuple[dt.date, int, str]:
+    """The day and party size asked for, or today and two people; and, when the day asked
+    for cannot be shown (malformed, outside the booking window), why today is shown."""
+    picker = AvailabilityForm(data, max_party_size=policy.online_max_party_size, window=window)
+    day, party_size, notice = window[0], min(2, policy.online_max_party_size), ""
     if picker.is_bound:
         picker.is_valid()
         day = picker.cleaned_data.get("day") or day
         party_size = picker.cleaned_data.get("party_size") or party_size
-    return day, party_size
+        if data.get("day") and "day" in picker.errors:
+            notice = " ".join(picker.errors["day"])
+    return day, party_size, notice
 
 
 def _availability_context(
     *,
     day: dt.date,
     party_size: int,
+    window: tuple[dt.date, dt.date],
     chosen: dt.time | None = None,
     snapshot=None,
     version: int | None = None,
+    notice: str = "",
 ):
+    """``day`` is within ``window`` (the forms see to it): its month's calendar and the months
+    either side are plain date arithmetic."""
     zone = selectors.restaurant_zone()
     availability, calendar = selectors.booking_month(
         day=day, party_size=party_size, snapshot=snapshot, version=version
@@ -87,15 +99,21 @@ def _availability_context(
                 "checked": local.time() == chosen,
             }
         )
+    first_of_month = day.replace(day=1)
+    next_month = (first_of_month + dt.timedelta(days=32)).replace(day=1)
     return {
         "day": day,
         "day_iso": day.isoformat(),
+        "day_notice": notice,
         "party_size": party_size,
         "availability": availability,
         "times": times,
         "calendar": _calendar_weeks(calendar, day),
-        "previous_month": (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1).isoformat(),
-        "next_month": (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1).isoformat(),
+        # Only months with a bookable day are offered.
+        "previous_month": (first_of_month - dt.timedelta(days=1)).replace(day=1).isoformat()
+        if first_of_month > window[0]
+        else "",
+        "next_month": next_month.isoformat() if next_month <= window[1] else "",
     }
 
 
@@ -176,7 +194,9 @@ def _served_from_cache(request, template: str, render_page) -> HttpResponse:
 def _booking(request, *, template: str, widget: bool):
     if request.method == "GET":
         if "day" in request.GET and rate_limited(request, "availability"):
-            return _too_many(request)
+            return _too_many(
+                request, back_url=request.path, back_label=_("Back to the booking page")
+            )
         return _served_from_cache(
             request,
             template,
@@ -200,12 +220,22 @@ def _booking_form(request, *, template: str, widget: bool, version: int | None =
     if alternative:  # "book this other time instead"
         day_text, _sep, time_text = alternative.partition("T")
         data["day"], data["time"] = day_text, time_text
-    day, party_size = _picked(data if "day" in data else None, policy)
+    window = selectors.booking_window(snapshot=snapshot)
+    day, party_size, notice = _picked(data if "day" in data else None, policy, window)
     alternatives = []
     if request.method == "POST":
-        if rate_limited(request, "booking"):
-            return _too_many(request)
-        form = BookingForm(data, dishes=dishes, max_party_size=policy.online_max_party_size)
+        # Refused submissions count only against the generous attempt limit: a customer who
+        # mistypes is not locked out; the booking limit counts bookings made.
+        if rate_limited(request, "attempt") or rate_reached(request, "booking"):
+            return _too_many(
+                request,
+                back_url=f"{request.path}?{urlencode({'day': day, 'party_size': party_size})}",
+                back_label=_("Back to the booking page"),
+            )
+        notice = ""  # the form's own error on the day says it
+        form = BookingForm(
+            data, dishes=dishes, max_party_size=policy.online_max_party_size, window=window
+        )
         if form.is_valid():
             cleaned = form.cleaned_data
             if cleaned["website"]:
@@ -213,7 +243,7 @@ def _booking_form(request, *, template: str, widget: bool, version: int | None =
                 form.add_error(None, _("We could not take this booking. Please call us."))
             else:
                 try:
-                    reservation, _created = workflows.booking_create(
+                    reservation, created = workflows.booking_create(
                         source=ReservationSource.WEB,
                         contact=workflows.Contact(
                             first_name=cleaned["first_name"],
@@ -233,6 +263,8 @@ def _booking_form(request, *, template: str, widget: bool, version: int | None =
                         starts_at=cleaned["starts_at"], party_size=cleaned["party_size"]
                     )
                 else:
+                    if created:
+                        rate_count(request, "booking")
                     url = reverse(
                         "booking-widget-manage" if widget else "booking-manage",
                         args=[manage_token_for(reservation)],
@@ -243,6 +275,7 @@ def _booking_form(request, *, template: str, widget: bool, version: int | None =
             initial={"day": day, "party_size": party_size},
             dishes=dishes,
             max_party_size=policy.online_max_party_size,
+            window=window,
         )
     chosen = (
         form.cleaned_data.get("time") if form.is_bound and hasattr(form, "cleaned_data") else None
@@ -263,7 +296,13 @@ def _booking_form(request, *, template: str, widget: bool, version: int | None =
         ],
         "availability_url": reverse("booking-availability"),
         **_availability_context(
-            day=day, party_size=party_size, chosen=chosen, snapshot=snapshot, version=version
+            day=day,
+            party_size=party_size,
+            window=window,
+            chosen=chosen,
+            snapshot=snapshot,
+            version=version,
+            notice=notice,
         ),
     }
     return render(request, template, context)
@@ -312,7 +351,9 @@ def _same_origin(request) -> bool:
 def booking_availability(request):
     """The calendar and free times of a day for a party: the fragment the page refreshes."""
     if rate_limited(request, "availability"):
-        return _too_many(request)
+        return _too_many(
+            request, back_url=reverse("restaurant-home"), back_label=_("Back to the booking page")
+        )
     template = "reservations/_availability.html"
     return _served_from_cache(
         request, template, lambda version: _availability(request, template, version)
@@ -321,14 +362,20 @@ def booking_availability(request):
 
 def _availability(request, template: str, version: int):
     snapshot = selectors.booking_policy_snapshot()
-    day, party_size = _picked(request.GET, snapshot.row)
+    window = selectors.booking_window(snapshot=snapshot)
+    day, party_size, notice = _picked(request.GET, snapshot.row, window)
     return render(
         request,
         template,
         {
             "policy": snapshot.row,
             **_availability_context(
-                day=day, party_size=party_size, snapshot=snapshot, version=version
+                day=day,
+                party_size=party_size,
+                window=window,
+                snapshot=snapshot,
+                version=version,
+                notice=notice,
             ),
         },
     )
@@ -344,18 +391,48 @@ def _manage(request, token: str, *, template: str, widget: bool):
             {"title": _("Booking link"), "message": " ".join(error.messages)},
             status=404,
         )
+    # The page speaks the booking's language (the customer's, kept when they booked) on any
+    # device, unless this visitor picked one with the language switch.
+    language = _booking_language(request, reservation)
+    with translation.override(language):
+        response = _manage_page(request, reservation, template=template, widget=widget)
+    response["Content-Language"] = language
+    return response
+
+
+def _booking_language(request, reservation) -> str:
+    languages = dict(settings.LANGUAGES)
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in languages:
+        return chosen
+    if reservation.customer.language in languages:
+        return reservation.customer.language
+    return translation.get_language()
+
+
+def _manage_page(request, reservation, *, template: str, widget: bool):
+    policy = selectors.booking_policy_cached()
+    window = selectors.booking_window()
+    action = request.POST.get("action")
     reschedule_form = RescheduleForm(
-        request.POST if request.POST.get("action") == "reschedule" else None
+        request.POST if action == "reschedule" else None, window=window
     )
+    active = reservation.status in (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
+    confirming_cancel = False
     if request.method == "POST":
-        if rate_limited(request, "booking"):
-            return _too_many(request)
+        if rate_limited(request, "manage"):
+            return _too_many(request, back_url=request.path, back_label=_("Back to your booking"))
         try:
-            if request.POST.get("action") == "cancel":
+            if action == "cancel" and request.POST.get("confirm") != "yes":
+                # A second, explicit step: a tap on "Cancel" alone changes nothing.
+                confirming_cancel = active and timezone.now() <= workflows.online_changes_close_at(
+                    reservation
+                )
+            elif action == "cancel":
                 workflows.booking_cancel_by_customer(reservation=reservation)
                 messages.success(request, _("Your booking is cancelled."))
                 return redirect(request.path)
-            if reschedule_form.is_valid():
+            elif reschedule_form.is_valid():
                 starts_at = starts_at_of(
                     reschedule_form.cleaned_data["day"], reschedule_form.cleaned_data["time"]
                 )
@@ -365,9 +442,10 @@ def _manage(request, token: str, *, template: str, widget: bool):
                 messages.success(request, _("Your booking has been rescheduled."))
                 return redirect(request.path)
         except ValidationError as error:
-            target = reschedule_form if request.POST.get("action") == "reschedule" else None
-            if target is not None:
-                service_errors_to_form(target, error, fields=SERVICE_FIELDS)
+            if active and timezone.now() > workflows.online_changes_close_at(reservation):
+                pass  # the page says why nothing can be changed online, with the phone
+            elif action == "reschedule":
+                service_errors_to_form(reschedule_form, error, fields=SERVICE_FIELDS)
             else:
                 messages.error(request, " ".join(error.messages))
     zone = selectors.restaurant_zone()
@@ -376,23 +454,37 @@ def _manage(request, token: str, *, template: str, widget: bool):
         table_price=reservation.table.reservation_price,
         items=[(item.dish.name, item.quantity, item.unit_price) for item in pre_orders],
     )
-    day = reservation.starts_at.astimezone(zone).date()
+    changeable = active and timezone.now() <= workflows.online_changes_close_at(reservation)
+    day, notice = reservation.starts_at.astimezone(zone).date(), ""
     if "day" in request.GET:
-        picked = RescheduleForm(request.GET)
+        picked = RescheduleForm(request.GET, window=window)
         picked.is_valid()
         day = picked.cleaned_data.get("day") or day
-    changeable = reservation.status in (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
+        if "day" in picked.errors and request.GET.get("day"):
+            notice = " ".join(picked.errors["day"])
+    if not window[0] <= day <= window[1]:  # a booking today's clock has passed
+        day = window[0]
     context = {
         "restaurant": request.tenant,
+        "policy": policy,
         "reservation": reservation,
         "starts_at": reservation.starts_at.astimezone(zone),
         "estimate": estimate,
         "is_new": request.GET.get("new") == "1",
         "changeable": changeable,
+        "changes_closed": active and not changeable,
+        "cutoff_minutes": policy.cancel_cutoff_minutes,
+        "confirming_cancel": confirming_cancel,
         "reschedule_form": reschedule_form,
         "widget": widget,
         "availability_url": reverse("booking-availability"),
-        **(_availability_context(day=day, party_size=reservation.party_size) if changeable else {}),
+        **(
+            _availability_context(
+                day=day, party_size=reservation.party_size, window=window, notice=notice
+            )
+            if changeable and not confirming_cancel
+            else {}
+        ),
     }
     return render(request, template, context)
 

@@ -10,7 +10,8 @@ page 17 ms and 11 ms. The sockets stay on the event loop, where they cost nothin
 idle.
 
 django-tenants routes HTTP only; ``RestaurantWebsocketMiddleware`` gives each WebSocket its
-restaurant (from the Host header, as HTTP) and its staff user (from the session cookie).
+restaurant (from the Host header, as HTTP) and its staff user (from the session cookie), and
+refuses a socket opened by a page of any other host than the restaurant's own.
 """
 
 import os
@@ -25,7 +26,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_wsgi_app = get_wsgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path, re_path  # noqa: E402
 
 from floor.consumers import LiveFloorConsumer  # noqa: E402
@@ -40,8 +40,6 @@ application = ProtocolTypeRouter(
     {
         # Fewer threads than pooled connections: a request never waits for one.
         "http": WSGIMiddleware(django_wsgi_app, workers=settings.WEB_THREADS),
-        "websocket": AllowedHostsOriginValidator(
-            RestaurantWebsocketMiddleware(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": RestaurantWebsocketMiddleware(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -3,6 +3,7 @@
 A missing or malformed variable stops the process with one line naming it.
 """
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -96,6 +97,8 @@ SHARED_APPS = [
     "django.contrib.postgres",
     "django_celery_beat",
     "rest_framework",
+    # Failed logins and lock-outs: kept per schema, so per restaurant (and the platform's own).
+    "axes",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -103,6 +106,7 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.admin",
     "rest_framework.authtoken",
+    "axes",
     "reservations",
     "menu",
     "billing",
@@ -135,6 +139,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, inside the language middleware: a locked-out login is answered in the user's language.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -249,7 +255,30 @@ if _behind_proxy:
 # /health is probed by load balancers over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^health$"]
 
-AUTHENTICATION_BACKENDS = ["restaurants.backends.StaffBackend"]
+# A locked-out account and address is refused before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "restaurants.lockout.LockoutBackend",
+    "restaurants.backends.StaffBackend",
+]
+# Admin logins (a restaurant's staff, the platform's operators): 5 failures of one account from
+# one address within 15 minutes lock that pair out for 15 minutes (tries meanwhile are refused
+# and do not make it longer); a successful login forgets the failures. Attempts are kept in the
+# schema of the host tried, so a lock-out at one restaurant leaves the same email at another
+# alone; they are logged without the password, the email or the address (restaurants/lockout.py).
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "restaurants.lockout.login_username"
+AXES_CLIENT_IP_CALLABLE = "restaurants.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "restaurants.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Successful logins are not stored (personal data kept for nothing); no admin pages for them.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+# Log lines name the masked account and address, not the browser; no banner at start-up.
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -281,6 +310,9 @@ STORAGES = {
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "/media/"
 WHITENOISE_USE_FINDERS = not _manifest_static
+# Files answered at the root of every host by WhiteNoise, before any restaurant lookup: the
+# favicon browsers ask for on every page.
+WHITENOISE_ROOT = BASE_DIR / "config" / "root"
 
 # --- API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -293,7 +325,17 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["restaurants.throttling.PlanRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # Bodies refused at the edge: too deep, control characters, too large (a 400 or 413).
+    "DEFAULT_PARSER_CLASSES": [
+        "restaurants.parsers.JSONParser",
+        "restaurants.parsers.FormParser",
+        "restaurants.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "restaurants.parsers.exception_handler",
 }
+# No form or API body of Comensal comes near 1 MiB (a table is a few hundred bytes); a larger
+# one is refused before it is read (uploaded files are not counted).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 # Requests per 15 minutes for each plan (SPEC, Tenancy).
 PLAN_API_RATE_LIMITS = {"basic": 100, "premium": 500, "enterprise": 2000}
 PLAN_API_RATE_WINDOW_SECONDS = 15 * 60
@@ -324,5 +366,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": _log_level},
     # Twilio's client logs every request at INFO (no secrets, but noise in the worker's log).
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "twilio": {"level": "WARNING"}},
+    # Axes logs every failed login at INFO on the way to its WARNING lines (failure, lock-out).
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "twilio": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }

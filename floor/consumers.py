@@ -21,6 +21,7 @@ from collections import deque
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.utils import timezone
 from redis.asyncio.connection import Connection, parse_url
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -49,6 +50,9 @@ PING_SECONDS = 15
 RECONNECT_MAX_SECONDS = 10
 # Close code for a screen that is let go (it reconnects and starts again).
 CLOSE_TRY_AGAIN = 1013
+# The days the timeline may ask for: ten years either side of today is more than any screen
+# needs, and keeps far from the calendar's ends, where a day's bounds overflow.
+TIMELINE_REACH = dt.timedelta(days=3653)
 
 
 class LiveFloorConsumer(AsyncJsonWebsocketConsumer):
@@ -128,15 +132,14 @@ class LiveFloorConsumer(AsyncJsonWebsocketConsumer):
         try:
             content = json.loads(text_data or "")
             kind = content["type"]
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, RecursionError):
             await self._refuse_message()
             return
         if kind == "resync":
             self.resync("asked by the screen", log=False)
         elif kind == "day":
-            try:
-                day = dt.date.fromisoformat(str(content.get("day")))
-            except ValueError:
+            day = _timeline_day(content.get("day"))
+            if day is None:
                 await self._refuse_message()
                 return
             reservations = await restaurant_database(self.restaurant, selectors.live_day, day=day)
@@ -259,6 +262,19 @@ class LiveFloorConsumer(AsyncJsonWebsocketConsumer):
         finally:
             self.send_started = None
         return True
+
+
+def _timeline_day(value) -> dt.date | None:
+    """The day a screen asked for (``"YYYY-MM-DD"``), or None if it is not one it may ask for."""
+    if not isinstance(value, str) or len(value) > len("YYYY-MM-DD"):
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+    if abs(day - timezone.now().date()) > TIMELINE_REACH:
+        return None
+    return day
 
 
 class _StateRead:

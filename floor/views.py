@@ -58,6 +58,8 @@ def live_floor(request):
             "no_bookings": _("No bookings on this day."),
             "no_alerts": _("No open alerts."),
             "close": _("Close"),
+            "cancel_question": _("Cancel this booking? The customer will be told."),
+            "cancel_yes": _("Yes, cancel it"),
         },
     }
     context = {

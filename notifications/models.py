@@ -4,6 +4,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from restaurants.models import Language
 
@@ -19,7 +20,7 @@ class Channel(models.TextChoices):
 class Event(models.TextChoices):
     CONFIRMATION = "confirmation", _("Confirmation")
     REMINDER = "reminder", _("Reminder")
-    CHANGE = "change", _("Change")
+    CHANGE = "change", pgettext_lazy("booking event", "Change")
     CANCELLATION = "cancellation", _("Cancellation")
 
 

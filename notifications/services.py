@@ -35,7 +35,7 @@ from notifications.models import (
 )
 from reservations.links import manage_token_for
 from reservations.models import Reservation, ReservationStatus
-from reservations.selectors import restaurant_zone
+from reservations.selectors import booking_policy_cached, restaurant_zone
 from restaurants.money import money
 
 logger = logging.getLogger(__name__)
@@ -107,6 +107,7 @@ def message_values(reservation: Reservation, language: str) -> dict[str, str]:
             "total": money(note.total if note else estimate.total),
             "manage_link": restaurant_public_url()
             + reverse("booking-manage", args=[manage_token_for(reservation)]),
+            "phone": booking_policy_cached().phone_display,
         }
 
 

@@ -38,6 +38,7 @@ PLACEHOLDERS = {
     "tax": gettext_lazy("the tax"),
     "total": gettext_lazy("the total"),
     "manage_link": gettext_lazy("the link to change or cancel the booking"),
+    "phone": gettext_lazy("the restaurant's phone"),
 }
 
 
@@ -59,28 +60,31 @@ def _defaults() -> dict[str, tuple[str, str]]:
         "Total: {{ total }}"
     )
     manage = _("Change or cancel: {{ manage_link }}")
+    # Left out of the message when the restaurant has given no phone.
+    call = _("Questions? Call us: {{ phone }}")
     return {
         Event.CONFIRMATION: (
             _("Your booking at {{ restaurant }}"),
             _("Hello {{ name }}, your booking at {{ restaurant }} is confirmed.")
-            + f"\n\n{details}\n\n{amounts}\n\n{manage}",
+            + f"\n\n{details}\n\n{amounts}\n\n{manage}\n{call}",
         ),
         Event.REMINDER: (
             _("See you soon at {{ restaurant }}"),
             _("Hello {{ name }}, we are expecting you at {{ restaurant }}.")
-            + f"\n\n{details}\n\n{manage}",
+            + f"\n\n{details}\n\n{manage}\n{call}",
         ),
         Event.CHANGE: (
             _("Your booking at {{ restaurant }} has changed"),
             _("Hello {{ name }}, your booking at {{ restaurant }} has changed.")
-            + f"\n\n{details}\n\n{manage}",
+            + f"\n\n{details}\n\n{manage}\n{call}",
         ),
         Event.CANCELLATION: (
             _("Your booking at {{ restaurant }} is cancelled"),
             _(
                 "Hello {{ name }}, your booking {{ reference }} at {{ restaurant }} for "
                 "{{ date }} at {{ time }} is cancelled."
-            ),
+            )
+            + f"\n\n{call}",
         ),
     }
 
@@ -133,6 +137,7 @@ def sample_values(language: str) -> dict[str, str]:
             "tax": money(Decimal("15.36")),
             "total": money(Decimal("111.36")),
             "manage_link": "https://example.com/booking/…/",
+            "phone": "+52 55 1234 5678",
         }
 
 

@@ -3,6 +3,11 @@
 Only requests signed by the account that sent the restaurant's messages are taken; the
 signature covers the exact public URL Twilio called, which behind a proxy is rebuilt from
 settings, not from what the proxy forwards. The restaurant is the host's.
+
+A signed callback we cannot take as it is (a NUL or another control character in a field, a
+sender longer than any address) is answered 400 and changes nothing: Twilio never sends one,
+does not retry a 4xx, and shows it in its debugger, where an operator can see it; a 200 would
+hide it.
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
 from notifications import services
-from notifications.models import Channel
+from notifications.models import Channel, OptOut
+from restaurants.parsers import has_forbidden_characters
 
 logger = logging.getLogger(__name__)
 
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "BAJA", "ALTO", "PARAR"}
 START_WORDS = {"START", "UNSTOP", "YES", "ALTA", "INICIO"}
+ADDRESS_MAX_LENGTH = OptOut._meta.get_field("address").max_length
 
 
 def _signed(request) -> bool:
@@ -45,6 +52,12 @@ def twilio_webhook(view):
         if not _signed(request):
             logger.warning("%s refused: bad or missing signature", view.__name__)
             return HttpResponse(status=403)
+        if any(
+            has_forbidden_characters(name) or any(map(has_forbidden_characters, values))
+            for name, values in request.POST.lists()
+        ):
+            logger.warning("%s refused: a field holds control characters", view.__name__)
+            return HttpResponse(status=400)
         return view(request)
 
     return signed_view
@@ -67,6 +80,9 @@ def twilio_inbound(request):
     sender = request.POST.get("From", "")
     channel = Channel.WHATSAPP if sender.startswith("whatsapp:") else Channel.SMS
     address = sender.removeprefix("whatsapp:")
+    if len(address) > ADDRESS_MAX_LENGTH:
+        logger.warning("twilio_inbound refused: a sender of %d characters", len(address))
+        return HttpResponse(status=400)
     word = request.POST.get("Body", "").strip().upper()
     opt_out_type = request.POST.get("OptOutType", "").upper()
     if address and (opt_out_type == "STOP" or word in STOP_WORDS):

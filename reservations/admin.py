@@ -4,6 +4,7 @@ import json
 from django import forms
 from django.contrib import admin
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -37,9 +38,17 @@ class StatusChangeInline(GenericTabularInline):
     ct_fk_field = "object_id"
     extra = 0
     can_delete = False
-    fields = ["created_at", "from_status", "to_status", "actor_kind", "actor_label", "reason"]
+    fields = ["created_at", "from_label", "to_label", "actor_kind", "actor_label", "reason"]
     readonly_fields = fields
     verbose_name_plural = _("history")
+
+    @admin.display(description=_("from status"))
+    def from_label(self, change):
+        return change.status_label(change.from_status) if change.from_status else "—"
+
+    @admin.display(description=_("to status"))
+    def to_label(self, change):
+        return change.status_label(change.to_status)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -107,6 +116,7 @@ class BookingPolicyAdmin(StaffModelAdmin):
             {
                 "fields": [
                     "address",
+                    "phone",
                     "online_max_party_size",
                     "cancel_cutoff_minutes",
                     "embed_origins",
@@ -241,6 +251,17 @@ class CustomerAdmin(StaffModelAdmin):
     readonly_fields = ["erased_at", "created_at", "updated_at"]
     actions = ["export_data", "erase_data"]
 
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # Phones are kept in E.164: "099-123-4567" (in EC) finds "+593991234567".
+        try:
+            phone = customers.phone_normalise(search_term)
+        except ValidationError:
+            phone = ""
+        if phone:
+            found |= queryset.filter(phone=phone)
+        return found, may_have_duplicates
+
     @admin.display(description=_("name"), ordering="last_name")
     def full_name(self, customer):
         return customer.full_name
@@ -266,6 +287,32 @@ class CustomerAdmin(StaffModelAdmin):
         self.message_user(request, _("Customer data erased; their bookings keep their references."))
 
 
+class ToStatusFilter(admin.SimpleListFilter):
+    """The history by the status moved to, named as staff read it, not as it is stored."""
+
+    title = _("to status")
+    parameter_name = "to_status"
+
+    def lookups(self, request, model_admin):
+        moves = (
+            model_admin.get_queryset(request).order_by().values_list("content_type", "to_status")
+        )
+        named = {}
+        for content_type_id, value in moves.distinct():
+            model = ContentType.objects.get_for_id(content_type_id).model_class()
+            label = StatusChange(content_type_id=content_type_id).status_label(value)
+            named[value] = (label, model._meta.verbose_name if model else "")
+        labels = [label for label, _model in named.values()]
+        # "Finalizada" is a finished reservation and a finalised note: then the model says which.
+        return sorted(
+            (value, f"{label} ({model})" if labels.count(label) > 1 else label)
+            for value, (label, model) in named.items()
+        )
+
+    def queryset(self, request, queryset):
+        return queryset.filter(to_status=self.value()) if self.value() else queryset
+
+
 @admin.register(StatusChange)
 class StatusChangeAdmin(ReadOnlyModelAdmin):
     """Who changed what and when: read-only."""
@@ -274,12 +321,26 @@ class StatusChangeAdmin(ReadOnlyModelAdmin):
         "created_at",
         "content_type",
         "object_label",
-        "from_status",
-        "to_status",
+        "from_label",
+        "to_label",
         "actor_kind",
         "actor_label",
         "reason",
     ]
-    list_filter = ["content_type", "actor_kind", "to_status", "created_at"]
+    list_filter = ["content_type", "actor_kind", ToStatusFilter, "created_at"]
+    fields = [
+        "created_at",
+        "content_type",
+        "object_label",
+        "from_label",
+        "to_label",
+        "actor_kind",
+        "user",
+        "actor_label",
+        "reason",
+    ]
+    readonly_fields = fields
+    from_label = StatusChangeInline.from_label
+    to_label = StatusChangeInline.to_label
     search_fields = ["object_label", "actor_label", "reason"]
     date_hierarchy = "created_at"

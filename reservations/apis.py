@@ -1,28 +1,54 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers, viewsets
+from rest_framework import exceptions, serializers, status, viewsets
 
 from reservations.models import Table
 from reservations.serializers import TableSerializer
-from reservations.services.tables import table_save
+from reservations.services.tables import table_delete, table_save, table_update
+from restaurants.parsers import CheckedQueryParameters
 
 
-class TableViewSet(viewsets.ModelViewSet):
+class TableInUse(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "table_in_use"
+
+
+class TableViewSet(CheckedQueryParameters, viewsets.ModelViewSet):
     """The restaurant's tables (its own schema only, picked by the host)."""
 
     queryset = Table.objects.all()
     serializer_class = TableSerializer
 
     def perform_create(self, serializer):
-        self._save(serializer, Table())
+        table = Table(**serializer.validated_data)
+        serializer.instance = self._refused_as_400(
+            lambda: table_save(table=table, by=self.request.user)
+        )
 
     def perform_update(self, serializer):
-        self._save(serializer, serializer.instance)
+        # The status moves through table_set_status (row locked, recorded once, by whom).
+        serializer.instance = self._refused_as_400(
+            lambda: table_update(
+                table=serializer.instance,
+                changes=dict(serializer.validated_data),
+                by=self.request.user,
+            )
+        )
+
+    def perform_destroy(self, instance):
+        try:
+            table_delete(table=instance)
+        except DjangoValidationError as error:
+            raise TableInUse(" ".join(error.messages)) from None
+        except Table.DoesNotExist:  # deleted by another request since it was looked up
+            raise exceptions.NotFound from None
 
     @staticmethod
-    def _save(serializer, table):
-        for field, value in serializer.validated_data.items():
-            setattr(table, field, value)
+    def _refused_as_400(save):
         try:
-            serializer.instance = table_save(table=table)
+            return save()
         except DjangoValidationError as error:
-            raise serializers.ValidationError(error.message_dict) from None
+            raise serializers.ValidationError(
+                error.message_dict if hasattr(error, "error_dict") else error.messages
+            ) from None
+        except Table.DoesNotExist:
+            raise exceptions.NotFound from None

@@ -1,15 +1,18 @@
 import secrets
 from decimal import Decimal
 
+import phonenumbers
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from restaurants.models import Language
 
@@ -139,6 +142,15 @@ class BookingPolicy(models.Model):
         validators=[MaxValueValidator(60 * 24 * 7)],
         help_text=_("Customers may cancel or move their booking online until this long before it."),
     )
+    phone = models.CharField(
+        _("phone"),
+        max_length=30,
+        blank=True,
+        help_text=_(
+            "The restaurant's phone for customers: shown on the booking pages, the printed "
+            "note and the messages."
+        ),
+    )
     embed_origins = models.TextField(
         _("websites that may embed the booking form"),
         blank=True,
@@ -159,15 +171,40 @@ class BookingPolicy(models.Model):
     def __str__(self):
         return str(_("Booking policy"))
 
+    def clean(self):
+        super().clean()
+        # Kept in E.164, read with the restaurant's phone region ("55 1234 5678" in MX).
+        if self.phone:
+            try:
+                parsed = phonenumbers.parse(self.phone, self.phone_region)
+            except phonenumbers.NumberParseException:
+                parsed = None
+            if parsed is None or not phonenumbers.is_valid_number(parsed):
+                raise ValidationError(
+                    {"phone": _("'%(phone)s' is not a valid phone number.") % {"phone": self.phone}}
+                )
+            self.phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+    @property
+    def phone_display(self) -> str:
+        """The phone as customers read it: "+52 55 1234 5678"."""
+        try:
+            parsed = phonenumbers.parse(self.phone, self.phone_region)
+        except phonenumbers.NumberParseException:
+            return self.phone
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
 
 class Weekday(models.IntegerChoices):
-    MONDAY = 0, _("Monday")
-    TUESDAY = 1, _("Tuesday")
-    WEDNESDAY = 2, _("Wednesday")
-    THURSDAY = 3, _("Thursday")
-    FRIDAY = 4, _("Friday")
-    SATURDAY = 5, _("Saturday")
-    SUNDAY = 6, _("Sunday")
+    # A context of their own: Django's date formats name days with the same words, in
+    # lowercase mid-sentence in Spanish ("el domingo 29 de noviembre").
+    MONDAY = 0, pgettext_lazy("weekday", "Monday")
+    TUESDAY = 1, pgettext_lazy("weekday", "Tuesday")
+    WEDNESDAY = 2, pgettext_lazy("weekday", "Wednesday")
+    THURSDAY = 3, pgettext_lazy("weekday", "Thursday")
+    FRIDAY = 4, pgettext_lazy("weekday", "Friday")
+    SATURDAY = 5, pgettext_lazy("weekday", "Saturday")
+    SUNDAY = 6, pgettext_lazy("weekday", "Sunday")
 
 
 class OpeningPeriod(models.Model):
@@ -581,4 +618,14 @@ class StatusChange(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"], name="status_change_subject")]
 
     def __str__(self):
-        return f"{self.object_label}: {self.from_status or '∅'} → {self.to_status}"
+        from_label = self.status_label(self.from_status) if self.from_status else "∅"
+        return f"{self.object_label}: {from_label} → {self.status_label(self.to_status)}"
+
+    def status_label(self, value: str) -> str:
+        """A status value of the subject (``seated``, ``draft``) as staff read it: the label of
+        that model's own status choices, in the current language."""
+        model = ContentType.objects.get_for_id(self.content_type_id).model_class()
+        fields = model._meta.fields if model is not None else []
+        status = next((field for field in fields if field.name == "status"), None)
+        labels = dict(status.flatchoices) if status is not None else {}
+        return str(labels.get(value, value))

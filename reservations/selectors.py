@@ -483,6 +483,16 @@ CALENDAR_STATES = {
 }
 
 
+def booking_window(
+    *, now: dt.datetime | None = None, snapshot: PolicySnapshot | None = None
+) -> tuple[dt.date, dt.date]:
+    """The first and last days customers may book: today to ``max_days_ahead`` days on."""
+    now = now or timezone.now()
+    snapshot = snapshot or booking_policy_snapshot()
+    today = now.astimezone(restaurant_zone()).date()
+    return today, today + dt.timedelta(days=snapshot.max_days_ahead)
+
+
 def calendar_days(month: dt.date) -> list[dt.date]:
     """The days a month's calendar shows: whole weeks, Monday first."""
     first = month.replace(day=1)
@@ -513,8 +523,7 @@ def booking_month(
     the cache under the book's ``version``, one query for the day."""
     now = now or timezone.now()
     snapshot = snapshot or booking_policy_snapshot()
-    today = now.astimezone(restaurant_zone()).date()
-    last_bookable = today + dt.timedelta(days=snapshot.max_days_ahead)
+    today, last_bookable = booking_window(now=now, snapshot=snapshot)
     days = calendar_days(day)
     key = None
     if version is not None:

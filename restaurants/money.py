@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from babel.numbers import format_currency
 from django.db import connection
-from django.utils import translation
+from django.utils import formats, translation
 
 # In Spanish, money reads the way the country of its currency writes it: $1,252.33 in
 # Mexico, 1.252,33 € in Spain.
@@ -49,3 +49,33 @@ def money(amount: Decimal | int | None, currency: str | None = None) -> str:
 def _formatted(amount: Decimal, currency: str, locale: str) -> str:
     """Remembered: a menu shows the same prices on every view, and Babel takes its time."""
     return format_currency(amount, currency, locale=locale)
+
+
+def percent(value: Decimal | int | None) -> str:
+    """A percentage's number as people write it, in the reader's language: 10, 12,5 (never
+    10.00 or 1E+1)."""
+    if value is None:
+        return ""
+    value = Decimal(value)
+    return formats.number_format(
+        value.quantize(1) if value == value.to_integral() else value.normalize()
+    )
+
+
+def money_display(field_name: str, description: str):
+    """A read-only admin field showing the amount ``field_name`` with ``money``, so that a page
+    writes every amount one way ($52.33), not also as Django's plain number (52,33).
+
+    In the object's currency, or its note's; else the restaurant's."""
+    # Imported here: models import this module while the admin cannot be imported yet.
+    from django.contrib import admin
+
+    @admin.display(description=description)
+    def display(model_admin, obj):
+        amount = getattr(obj, field_name) if obj is not None else None
+        currency = getattr(obj, "currency", None) or getattr(
+            getattr(obj, "note", None), "currency", None
+        )
+        return money(amount, currency)
+
+    return display

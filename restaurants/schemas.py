@@ -33,12 +33,14 @@ from django_tenants.utils import quote_schema_name
 logger = logging.getLogger(__name__)
 
 SCHEMA_LOGGER = "django.db.backends.schema"
-# Django's own data migrations of the tenant apps; on an empty schema they find no rows.
+# Data migrations of the tenant apps' libraries (Django, axes); on an empty schema they find no
+# rows.
 EMPTY_SCHEMA_NOOPS = frozenset(
     {
         "django.contrib.contenttypes.migrations.0002_remove_content_type_name.add_legacy_name",
         "django.contrib.auth.migrations.0011_update_proxy_permissions."
         "update_proxy_model_permissions",
+        "axes.migrations.0007_alter_accessattempt_unique_together.deduplicate_attempts",
     }
 )
 

@@ -4,6 +4,12 @@ The restaurant comes from the WebSocket's Host header exactly as for HTTP, the s
 from the session cookie looked up in that restaurant's schema. Database work for a socket
 runs through :func:`restaurant_database`, which sets the restaurant's schema for the call
 and puts the previous one back, so no schema outlives the call on a pooled connection.
+
+A browser's socket must come from a page of that same restaurant: its Origin must be one of
+the restaurant's own hosts (on any port), or a page of a sibling restaurant could open a
+socket with the session cookie its visitor holds for this one (every restaurant's host is
+in ALLOWED_HOSTS, so Channels' AllowedHostsOriginValidator lets it through). A client that
+sends no Origin is no browser: it goes on to the same checks as any other.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import logging
 from collections.abc import Callable
 from importlib import import_module
 from typing import Any
+from urllib.parse import urlsplit
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -50,6 +57,31 @@ def _hostname(headers: dict[bytes, bytes]) -> str | None:
     if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
         return None
     return domain
+
+
+def _origin_hostname(headers: dict[bytes, bytes]) -> str | None:
+    """The host name of the page that opened the socket ("" if it names no host we serve), or
+    None without an Origin header."""
+    origin = headers.get(b"origin")
+    if origin is None:
+        return None
+    try:
+        netloc = urlsplit(origin.decode("latin-1")).netloc
+    except ValueError:
+        return ""
+    domain, _port = split_domain_port(netloc)
+    return domain if domain and validate_host(domain, settings.ALLOWED_HOSTS) else ""
+
+
+def _serves(restaurant, hostname: str) -> bool:
+    """True if ``hostname`` is one of ``restaurant``'s own hosts (its Domain rows)."""
+    if not hostname or hostname in settings.PUBLIC_HOSTS:
+        return False
+    with schema_context("public"):
+        try:
+            return restaurant_for_hostname(hostname).pk == restaurant.pk
+        except Domain.DoesNotExist:
+            return False
 
 
 def _cookies(headers: dict[bytes, bytes]) -> dict[str, str]:
@@ -91,11 +123,25 @@ class RestaurantWebsocketMiddleware:
         restaurant, user = await database_sync_to_async(_restaurant_and_user)(hostname, session_key)
         if restaurant is None:
             logger.info("websocket refused: no restaurant at host=%s", hostname or "-")
-            message = await receive()
-            if message["type"] == "websocket.connect":
-                await send({"type": "websocket.close", "code": CLOSE_NOT_FOUND})
-            return None
+            return await _refuse(receive, send, CLOSE_NOT_FOUND)
+        origin = _origin_hostname(headers)
+        if origin not in (None, hostname) and not await database_sync_to_async(_serves)(
+            restaurant, origin
+        ):
+            logger.info(
+                "websocket refused: opened from another host schema=%s origin=%s",
+                restaurant.schema_name,
+                origin or "-",
+            )
+            return await _refuse(receive, send, CLOSE_FORBIDDEN)
         return await self.app({**scope, "restaurant": restaurant, "user": user}, receive, send)
+
+
+async def _refuse(receive, send, code: int) -> None:
+    """Close the socket before it is accepted."""
+    message = await receive()
+    if message["type"] == "websocket.connect":
+        await send({"type": "websocket.close", "code": code})
 
 
 class NoSuchSocket(AsyncWebsocketConsumer):

@@ -17,7 +17,8 @@ def test_every_message_has_a_spanish_translation():
 def test_compiled_catalogs_match_their_sources():
     for source in LOCALE.glob("*/LC_MESSAGES/django.po"):
         compiled = polib.mofile(str(source.with_suffix(".mo")))
-        translations = {entry.msgid: entry.msgstr for entry in compiled}
+        translations = {(entry.msgctxt, entry.msgid): entry.msgstr for entry in compiled}
         for entry in polib.pofile(str(source)).translated_entries():
             if not entry.msgid_plural:
-                assert translations.get(entry.msgid) == entry.msgstr, (source, entry.msgid)
+                key = (entry.msgctxt, entry.msgid)
+                assert translations.get(key) == entry.msgstr, (source, key)

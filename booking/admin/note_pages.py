@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from billing import selectors, services
 from billing.models import ConsumptionNote, NoteStatus
 from booking.services.notes import booking_note_charge
+from reservations.selectors import booking_policy_cached
 from restaurants.forms import service_errors_to_form
 from restaurants.money import money
 
@@ -42,7 +43,11 @@ class VoidForm(forms.Form):
 
 
 class CashReportForm(forms.Form):
-    day = forms.DateField(label=_("Service day"), widget=forms.DateInput(attrs={"type": "date"}))
+    # A date input takes and shows ISO dates only: in the page's own format it would show empty.
+    day = forms.DateField(
+        label=_("Service day"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
     cashier = forms.ModelChoiceField(
         label=_("Cashier"),
         required=False,
@@ -190,31 +195,44 @@ class NotePagesMixin:
             response = TemplateResponse(
                 request,
                 "billing/note_print.html",
-                {"notes": notes, "restaurant": restaurant, "language": restaurant.language},
+                {
+                    "notes": notes,
+                    "restaurant": restaurant,
+                    "language": restaurant.language,
+                    "policy": booking_policy_cached(),
+                },
             )
             response.render()
         return response
 
     def cash_report_view(self, request):
         self._require(request, "view_cash_report")
-        form = CashReportForm(request.GET or {"day": selectors.service_day_today()})
+        data = request.GET.copy()
+        if not data.get("day"):
+            data["day"] = selectors.service_day_today().isoformat()
+        form = CashReportForm(data)
         form.fields["cashier"].queryset = get_user_model().objects.filter(is_active=True)
-        report = None
+        report = csv_query = None
         if form.is_valid():
             report = selectors.cash_report(
                 day=form.cleaned_data["day"], cashier=form.cleaned_data["cashier"]
             )
             if request.GET.get("format") == "csv":
                 return self._cash_report_csv(report)
-        csv_query = request.GET.copy()
-        csv_query["format"] = "csv"
+            # The export is of the report shown: its day and cashier, whatever the address had.
+            csv_query = QueryDict(mutable=True)
+            csv_query["day"] = report.day.isoformat()
+            if report.cashier is not None:
+                csv_query["cashier"] = str(report.cashier.pk)
+            csv_query["format"] = "csv"
+            csv_query = csv_query.urlencode()
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Cash report"),
             "form": form,
             "report": report,
-            "csv_query": csv_query.urlencode(),
+            "csv_query": csv_query,
         }
         return TemplateResponse(request, "admin/billing/cash_report.html", context)
 
@@ -239,7 +257,8 @@ class NotePagesMixin:
                 _("void reason"),
             ]
         )
-        for note in [*report.paid, *report.voided]:
+        open_notes = [*report.open_after_service, *report.open_before_service]
+        for note in [*report.paid, *report.voided, *open_notes]:
             person = note.charged_by if note.status == NoteStatus.PAID else note.voided_by
             writer.writerow(
                 [

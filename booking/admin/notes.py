@@ -15,7 +15,7 @@ from booking.admin.note_pages import NotePagesMixin
 from reservations.admin import StatusChangeInline
 from restaurants.admin import FormRefused, ServiceRefusalMixin, StaffModelAdmin, selection_apply
 from restaurants.forms import ServiceModelForm
-from restaurants.money import money
+from restaurants.money import money, money_display
 
 
 class NoteLineForm(ServiceModelForm):
@@ -32,9 +32,17 @@ class NoteLineInline(admin.TabularInline):
     model = NoteLine
     form = NoteLineForm
     extra = 0
-    fields = ["kind", "dish", "description", "quantity", "unit_price", "amount"]
-    readonly_fields = ["kind", "amount"]
+    fields = ["kind", "dish", "description", "quantity", "unit_price", "amount_money"]
+    readonly_fields = ["kind", "unit_price_money", "amount_money"]
     autocomplete_fields = ["dish"]
+    unit_price_money = money_display("unit_price", _("unit price"))
+    amount_money = money_display("amount", _("amount"))
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not obj.is_editable:  # shown, not typed: as money
+            return ["unit_price_money" if name == "unit_price" else name for name in fields]
+        return fields
 
     def _editable(self, request, obj, allowed: bool) -> bool:
         return allowed and (obj is None or obj.is_editable)
@@ -53,12 +61,11 @@ class PaymentInline(admin.TabularInline):
     model = Payment
     extra = 0
     can_delete = False
-    fields = ["method", "amount", "tendered", "change", "created_at"]
+    fields = ["method", "amount_money", "tendered_money", "change", "created_at"]
     readonly_fields = fields
-
-    @admin.display(description=_("change"))
-    def change(self, payment):
-        return payment.change
+    amount_money = money_display("amount", _("amount"))
+    tendered_money = money_display("tendered", _("received"))
+    change = money_display("change", _("change"))
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -101,9 +108,21 @@ class ConsumptionNoteAdmin(NotePagesMixin, ServiceRefusalMixin, StaffModelAdmin)
         (None, {"fields": ["number", "reservation_link", "status", "service_day"]}),
         (
             _("Amounts"),
-            {"fields": ["subtotal", "tax_rate", "tax", "discount", "discount_reason", "total"]},
+            {
+                "fields": [
+                    "subtotal_money",
+                    "tax_rate",
+                    "tax_money",
+                    "discount",
+                    "discount_reason",
+                    "total_money",
+                ]
+            },
         ),
-        (_("Payment"), {"fields": ["payment_method", "change_given", "paid_at", "charged_by"]}),
+        (
+            _("Payment"),
+            {"fields": ["payment_method", "change_given_money", "paid_at", "charged_by"]},
+        ),
         (_("Void"), {"fields": ["void_reason", "voided_at", "voided_by"]}),
         (_("Issue"), {"fields": ["created_at", "issued_by", "finalised_at", "discount_by"]}),
     ]
@@ -112,12 +131,12 @@ class ConsumptionNoteAdmin(NotePagesMixin, ServiceRefusalMixin, StaffModelAdmin)
         "reservation_link",
         "status",
         "service_day",
-        "subtotal",
+        "subtotal_money",
         "tax_rate",
-        "tax",
-        "total",
+        "tax_money",
+        "total_money",
         "payment_method",
-        "change_given",
+        "change_given_money",
         "paid_at",
         "charged_by",
         "void_reason",
@@ -130,6 +149,27 @@ class ConsumptionNoteAdmin(NotePagesMixin, ServiceRefusalMixin, StaffModelAdmin)
     ]
     inlines = [NoteLineInline, PaymentInline, StatusChangeInline]
     actions = ["finalise", "charge", "void", "print_notes"]
+
+    # --- Amounts, written as money like the rest of the page ---
+
+    subtotal_money = money_display("subtotal", _("subtotal"))
+    tax_money = money_display("tax", _("tax"))
+    total_money = money_display("total", _("total"))
+    change_given_money = money_display("change_given", _("change given"))
+    discount_money = money_display("discount", _("discount"))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # A note that can no longer change shows its discount too, not a field to type in.
+        shown = []
+        for name, options in fieldsets:
+            fields = [
+                "discount_money" if field == "discount" else field for field in options["fields"]
+            ]
+            shown.append((name, {**options, "fields": fields}))
+        return shown
 
     # --- Columns ---
 

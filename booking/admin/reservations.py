@@ -17,6 +17,7 @@ from reservations.admin import StatusChangeInline
 from reservations.models import Reservation, ReservationSource, ReservationStatus, Table
 from restaurants.admin import FormRefused, ServiceRefusalMixin, StaffModelAdmin, selection_apply
 from restaurants.forms import ServiceModelForm
+from restaurants.money import money, money_display
 
 
 class PreOrderForm(ServiceModelForm):
@@ -44,13 +45,14 @@ class PreOrderInline(admin.TabularInline):
     model = PreOrder
     form = PreOrderForm
     extra = 0
-    fields = ["dish", "quantity", "unit_price", "line_total", "remarks"]
-    readonly_fields = ["unit_price", "line_total"]
+    fields = ["dish", "quantity", "unit_price_money", "line_total", "remarks"]
+    readonly_fields = ["unit_price_money", "line_total"]
     autocomplete_fields = ["dish"]
+    unit_price_money = money_display("unit_price", _("unit price"))
 
     @admin.display(description=_("subtotal"))
     def line_total(self, pre_order):
-        return pre_order.subtotal if pre_order.pk else "—"
+        return money(pre_order.subtotal) if pre_order.pk else "—"
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields

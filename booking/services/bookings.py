@@ -231,13 +231,19 @@ def booking_transition(
 # --- The customer's own changes, through the manage link --------------------------------
 
 
+def online_changes_close_at(reservation: Reservation) -> dt.datetime:
+    """When the customer's own changes through the manage link close (the cut-off)."""
+    cutoff = dt.timedelta(minutes=selectors.booking_policy_cached().cancel_cutoff_minutes)
+    return reservation.starts_at - cutoff
+
+
 def _check_cutoff(reservation: Reservation, now: dt.datetime) -> None:
     if reservation.status not in (ReservationStatus.PENDING, ReservationStatus.CONFIRMED):
         raise ValidationError(
             _("This booking is %(status)s and can no longer be changed online.")
             % {"status": reservation.get_status_display().lower()}
         )
-    cutoff = dt.timedelta(minutes=selectors.booking_policy_cached().cancel_cutoff_minutes)
+    cutoff = reservation.starts_at - online_changes_close_at(reservation)
     if now > reservation.starts_at - cutoff:
         raise ValidationError(
             _(

@@ -74,14 +74,29 @@ def _validate_booking(
                 % {"days": snapshot.max_days_ahead}
             }
         )
-    if selectors.service_day_of(snapshot, starts_at, zone) is None:
-        if snapshot.is_closed(local_day):
+    service_day = selectors.service_day_of(snapshot, starts_at, zone)
+    if service_day is None:
+        if snapshot.is_closed(local_day) or not snapshot.periods.get(local_day.weekday()):
             raise ValidationError({"starts_at": _("The restaurant is closed that day.")})
         raise ValidationError(
             {
                 "starts_at": _(
                     "That time is outside the opening hours (the last booking ends by closing)."
                 )
+            }
+        )
+    # Customers book the times they are offered, which pack the tables; staff may write the
+    # time a guest actually gives on the phone or at the door.
+    if source in CUSTOMER_SOURCES and starts_at not in selectors.service_slots(
+        snapshot, service_day, zone
+    ):
+        minutes = int(snapshot.interval.total_seconds() // 60)
+        raise ValidationError(
+            {
+                "starts_at": _(
+                    "Choose one of the times offered: bookings start every %(minutes)s minutes."
+                )
+                % {"minutes": minutes}
             }
         )
     if table is not None:

@@ -29,9 +29,26 @@ def phone_normalise(phone: str, *, region: str | None = None) -> str:
         parsed = None
     if parsed is None or not phonenumbers.is_valid_number(parsed):
         raise ValidationError(
-            {"phone": _("'%(phone)s' is not a valid phone number.") % {"phone": phone}}
+            {
+                "phone": _("'%(phone)s' is not a valid phone number.") % {"phone": phone}
+                + _phone_example(region)
+            }
         )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _phone_example(region: str) -> str:
+    """The hint after a refused phone, for the restaurant's region: in Ecuador,
+    "Write it like 099 123 4567 or +593 99 123 4567."."""
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        return ""
+    return " " + _("Write it like %(national)s or %(international)s.") % {
+        "national": phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL),
+        "international": phonenumbers.format_number(
+            example, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        ),
+    }
 
 
 def customer_save(*, customer: Customer) -> Customer:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from reservations import live, selectors
 from reservations.models import Table
@@ -30,13 +32,47 @@ def table_save(*, table: Table, by=None) -> Table:
         else None
     )
     table.full_clean()
-    table.save()
+    try:
+        with transaction.atomic():
+            table.save()
+    except IntegrityError:
+        table.validate_unique()  # another request took the code since full_clean looked
+        raise
     if previous_status is not None and previous_status != table.status:
         status_change_record(
             subject=table, from_status=previous_status, to_status=table.status, by=by
         )
     live.table_changed(table)
     return table
+
+
+@transaction.atomic
+def table_update(*, table: Table, changes: dict, by=None) -> Table:
+    """Change a table's fields and status as one edit of its locked row: a status moved
+    meanwhile is neither written back nor recorded twice (the status goes through
+    ``table_set_status``)."""
+    locked = Table.objects.select_for_update().get(pk=table.pk)
+    fields = {name: value for name, value in changes.items() if name != "status"}
+    if fields:
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked = table_save(table=locked, by=by)
+    if "status" in changes:
+        locked = table_set_status(table=locked, to=changes["status"], by=by)
+    return locked
+
+
+@transaction.atomic
+def table_delete(*, table: Table) -> None:
+    """Delete a table that has never been booked; one with bookings is kept for their record
+    (ValidationError): it goes into maintenance instead."""
+    locked = Table.objects.select_for_update().get(pk=table.pk)
+    if locked.reservations.exists():
+        raise ValidationError(
+            _("Table %(code)s has bookings and cannot be deleted; put it in maintenance instead.")
+            % {"code": locked.code}
+        )
+    locked.delete()
 
 
 @transaction.atomic

@@ -185,7 +185,7 @@ def test_bad_input_in_the_cashiers_pages_gets_a_spanish_message_and_saves_nothin
     )  # fmt: skip
     response = cashier_client.post(f"{NOTES}{seed_note.pk}/change/", data)
     assert response.status_code == 200
-    assert "Asegúrese de que este valor es mayor o igual a" in response.content.decode()
+    assert "El valor debe ser mayor o igual que" in response.content.decode()
 
     data = change_form(cashier_client, seed_note)
     data.update({"discount": "50.00", "discount_reason": "Error"})

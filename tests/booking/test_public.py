@@ -135,12 +135,12 @@ def test_a_pre_order_is_taken_with_the_booking_and_totalled_like_the_note(web, f
         ({"first_name": ""}, "Este campo es requerido"),
         ({"last_name": ""}, "Este campo es requerido"),
         ({"phone": "no tengo"}, "no es un número de teléfono válido"),
-        ({"email": "lucia@"}, "Introduzca un correo electrónico válido"),
+        ({"email": "lucia@"}, "Introduce un correo electrónico válido"),
         ({"party_size": "12"}, "un máximo de 8 personas"),
-        ({"day": "mañana"}, "Introduzca una fecha válida"),
+        ({"day": "mañana"}, "Introduce una fecha válida"),
         ({"time": ""}, "Elige una hora."),
         ({"time": "03:00"}, "fuera del horario de apertura"),
-        ({"day": "2020-01-01"}, "Esa hora ya ha pasado"),
+        ({"day": "2020-01-01"}, "Ese día está fuera del periodo de reservas."),
         ({"submission": "../../etc"}, "Vuelve a cargar la página"),
     ],
 )
@@ -272,7 +272,9 @@ def booked(day, hour=20, minute=0):
 def test_the_manage_link_cancels_and_the_history_says_the_customer(web, floor, day):
     reservation = booked(day)
 
-    page = web.post(manage_url(reservation), {"action": "cancel"}, follow=True).content.decode()
+    page = web.post(
+        manage_url(reservation), {"action": "cancel", "confirm": "yes"}, follow=True
+    ).content.decode()
 
     reservation.refresh_from_db()
     assert reservation.status == "cancelled"
@@ -403,3 +405,199 @@ def test_the_manager_copies_the_widget_snippet_from_the_settings_page(floor, res
     assert "&lt;script src=&quot;http://casa-azul.localhost/widget.js&quot; async&gt;" in (
         page.content.decode()
     )
+
+
+# --- Limits that stop abuse without locking out a customer who mistypes ------------------
+
+
+def test_a_customer_who_mistypes_a_few_times_can_still_book(web, floor, day, settings):
+    settings.PUBLIC_RATE_LIMITS = {"availability": 1000, "booking": 2}
+    web.defaults["REMOTE_ADDR"] = "203.0.113.20"
+
+    typos = [web.post("/", booking(day, phone="55 12")).status_code for _ in range(5)]
+    made = web.post("/", booking(day))
+
+    assert typos == [200] * 5
+    assert made.status_code == 302
+    assert Reservation.objects.count() == 1
+
+
+def test_a_form_hammered_with_refused_submissions_is_stopped(web, floor, day, settings):
+    settings.PUBLIC_RATE_LIMITS = {"availability": 1000, "booking": 2}
+    web.defaults["REMOTE_ADDR"] = "203.0.113.21"
+
+    answers = [web.post("/", booking(day, phone="55 12")).status_code for _ in range(9)]
+
+    assert answers == [200] * 8 + [429]
+    too_many = web.post("/", booking(day))
+    assert too_many.status_code == 429 and not Reservation.objects.exists()
+    page = too_many.content.decode()
+    assert "Demasiados intentos" in page and "Espera un minuto" in page
+    # The way back keeps the day and party the customer was looking at.
+    assert f'href="/?day={day:%Y-%m-%d}&amp;party_size=2"' in page
+    assert "Volver a la página de reservas" in page
+    assert int(too_many["Retry-After"]) <= 60
+
+
+def test_moving_a_booking_does_not_use_up_the_customers_booking_limit(web, floor, day, settings):
+    settings.PUBLIC_RATE_LIMITS = {"availability": 1000, "booking": 1}
+    web.defaults["REMOTE_ADDR"] = "203.0.113.22"
+    reservation = booked(day)
+
+    moves = [
+        web.post(
+            manage_url(reservation),
+            {"action": "reschedule", "day": f"{day:%Y-%m-%d}", "time": time},
+        ).status_code
+        for time in ("14:00", "14:30", "15:00")
+    ]
+    another = web.post("/", booking(day, time="18:00", submission="another1"))
+
+    assert moves == [302, 302, 302]
+    assert another.status_code == 302
+    assert Reservation.objects.count() == 2
+
+
+def test_too_many_changes_on_the_manage_link_lead_back_to_that_booking(web, floor, day, settings):
+    settings.PUBLIC_RATE_LIMITS = {"availability": 1000, "booking": 5, "manage": 2}
+    web.defaults["REMOTE_ADDR"] = "203.0.113.23"
+    reservation = booked(day)
+    url = manage_url(reservation)
+
+    answers = [
+        web.post(url, {"action": "reschedule", "day": "mañana", "time": "20:00"}) for _ in range(3)
+    ]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    page = answers[-1].content.decode()
+    assert f'href="{url}"' in page and "Volver a tu reserva" in page
+    assert web.get(url).status_code == 200
+
+
+# --- The restaurant's phone, the cut-off and the cancel confirmation ----------------------
+
+
+@pytest.fixture
+def phone(floor):
+    policy = booking_policy_get()
+    policy.phone = "55 9876 5432"
+    policy.full_clean()
+    policy.save()
+    booking_policy_forget()
+    assert policy.phone == "+525598765432"  # kept in E.164, read in the restaurant's region
+    return {"link": 'href="tel:+525598765432"', "text": "+52 55 9876 5432"}
+
+
+def test_the_restaurants_phone_shows_with_its_address_on_every_customer_page(
+    web, floor, day, phone
+):
+    response = web.post("/", booking(day))
+    reservation = Reservation.objects.get()
+
+    for path in ["/", "/widget/", response["Location"], f"/widget{manage_url(reservation)}"]:
+        page = web.get(path).content.decode()
+        assert phone["link"] in page and phone["text"] in page, path
+        assert "Av. Reforma 10" in page, path
+
+
+def test_the_printed_note_and_the_messages_give_the_restaurants_phone(
+    web, floor, day, phone, restaurant_a
+):
+    from notifications.services import reservation_message_queue
+    from notifications.texts import template_validate
+    from tests.conftest import MANAGER_A, PASSWORD
+
+    web.post("/", booking(day))
+    reservation = Reservation.objects.get()
+    manager = Client(HTTP_HOST=host_of(restaurant_a))
+    manager.post("/admin/login/?next=/admin/", {"username": MANAGER_A, "password": PASSWORD})
+
+    printed = manager.get(
+        f"/admin/billing/consumptionnote/{reservation.note.pk}/print/"
+    ).content.decode()
+    message = reservation_message_queue(reservation=reservation, event="confirmation")
+
+    assert "Teléfono: +52 55 9876 5432" in printed and "Av. Reforma 10" in printed
+    assert "¿Dudas? Llámanos: +52 55 9876 5432" in message.body.splitlines()
+    # A manager's own wording may use it too.
+    template_validate("Llámanos al {{ phone }} si llegas tarde.")
+
+
+def test_the_manager_gives_the_phone_in_the_online_booking_settings(floor, restaurant_a):
+    from tests.conftest import MANAGER_A, PASSWORD
+
+    manager = Client(HTTP_HOST=host_of(restaurant_a))
+    manager.post("/admin/login/?next=/admin/", {"username": MANAGER_A, "password": PASSWORD})
+
+    page = manager.get(
+        f"/admin/reservations/bookingpolicy/{booking_policy_get().pk}/change/"
+    ).content.decode()
+
+    section = page.index("Reservas en línea")
+    assert section < page.index('name="address"') < page.index('name="phone"')
+
+
+def a_booking_inside_the_cut_off(floor) -> Reservation:
+    soon = dt.datetime.now(MEXICO) + dt.timedelta(minutes=90)
+    soon = soon.replace(minute=0 if soon.minute < 30 else 30, second=0, microsecond=0)
+    soon += dt.timedelta(minutes=30)
+    return Reservation.objects.create(
+        customer=CustomerFactory(),
+        table=floor["table"],
+        starts_at=soon,
+        ends_at=soon + dt.timedelta(hours=2),
+        party_size=2,
+        status="confirmed",
+    )
+
+
+def test_inside_the_cut_off_the_manage_page_offers_no_change_and_gives_the_phone(web, floor, phone):
+    reservation = a_booking_inside_the_cut_off(floor)
+
+    page = web.get(manage_url(reservation)).content.decode()
+
+    assert 'id="cancel-form"' not in page and 'id="move-form"' not in page
+    assert "Los cambios en línea cierran 120 minutos antes de la reserva." in page
+    assert "Para cambiarla o cancelarla, llama a Casa Azul:" in page
+    assert phone["link"] in page
+
+
+def test_cancelling_on_the_manage_page_asks_for_confirmation_first(web, floor, day):
+    reservation = booked(day)
+
+    asked = web.post(manage_url(reservation), {"action": "cancel"})
+
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "¿Cancelar esta reserva?" in page
+    assert 'name="confirm" value="yes"' in page and "Sí, cancelar mi reserva" in page
+    assert "No, mantener mi reserva" in page
+    reservation.refresh_from_db()
+    assert reservation.status == "confirmed"
+
+    web.post(manage_url(reservation), {"action": "cancel", "confirm": "yes"})
+
+    reservation.refresh_from_db()
+    assert reservation.status == "cancelled"
+
+
+# --- The booking's language --------------------------------------------------------------
+
+
+def test_an_english_booking_opens_its_manage_link_in_english_on_another_device(
+    web, floor, day, restaurant_a
+):
+    web.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = web.post("/", booking(day))
+    link = response["Location"].split("?")[0]
+
+    elsewhere = Client(HTTP_HOST=host_of(restaurant_a)).get(link)
+
+    page = elsewhere.content.decode()
+    assert elsewhere["Content-Language"] == "en"
+    assert "Your booking" in page and "Move to another time" in page
+    assert "Tu reserva" not in page
+    # A visitor who picks Spanish with the language switch gets Spanish.
+    spanish = Client(HTTP_HOST=host_of(restaurant_a))
+    spanish.post("/i18n/setlang/", {"language": "es", "next": "/"})
+    assert "Tu reserva" in spanish.get(link).content.decode()

@@ -86,6 +86,7 @@ def test_a_customer_books_sees_it_in_admin_and_cancels_with_the_link(
 
     page.goto(manage_url.split("?")[0])
     page.get_by_role("button", name="Cancelar mi reserva").click()
+    page.get_by_role("button", name="Sí, cancelar mi reserva").click()
     page.wait_for_selector("text=Tu reserva está cancelada.")
     shots(page, f"{prefix}-5-cancelled")
     reservation.refresh_from_db()

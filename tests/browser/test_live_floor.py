@@ -131,3 +131,23 @@ def test_next_on_a_table_is_the_party_still_to_come_not_one_whose_time_is_over(
 
     assert "Tarde Ruiz" in terrace_button.inner_text()
     assert "Pasada Ruiz" not in terrace_button.inner_text()
+
+
+def test_cancelling_from_the_floor_asks_first_and_only_yes_cancels(
+    chromium, web_server, carrera_tonight, shots
+):
+    base = f"http://carrera.localhost:{web_server}"
+    page = open_live_floor(chromium, base)
+    page.wait_for_selector("button.table[data-code='M01']:has-text('Lucía García')")
+    page.locator("button.table[data-code='M01']").click()
+    page.get_by_role("button", name=re.compile(r"^Cancelar \d\d:\d\d$")).click()
+
+    page.wait_for_selector("#actions-detail:has-text('¿Cancelar esta reserva?')")
+    shots(page, "1-asks")
+    connection.set_tenant(carrera_tonight)
+    assert Reservation.objects.get().status == "confirmed"  # asking changed nothing
+
+    page.get_by_role("button", name="Sí, cancelarla").click()
+    page.wait_for_selector("dialog#actions:not([open])", state="hidden")
+    shots(page, "2-cancelled")
+    assert Reservation.objects.get().status == "cancelled"

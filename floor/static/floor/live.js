@@ -218,14 +218,22 @@
     document.getElementById("actions-error").hidden = true;
     document.getElementById("actions-buttons").replaceChildren(...buttons,
       element("button", { type: "button", onclick: () => dialog.close() }, text.close));
-    dialog.showModal();
+    if (!dialog.open) dialog.showModal();
   }
 
   function moveButtons(booking) {
     if (!canChange) return [];
     return (labels.transitions[booking.status] || []).map((to) => element("button",
-      { type: "button", class: "default", onclick: () => act("reservation", booking.id, to) },
+      { type: "button", class: "default",
+        onclick: () => (to === "cancelled" ? confirmCancel(booking) : act("reservation", booking.id, to)) },
       `${labels.actions[to]} ${booking.time}`));
+  }
+
+  // Cancelling tells the customer and frees the table: a second, explicit step.
+  function confirmCancel(booking) {
+    openDialog(`${booking.reference} · ${labels.reservation_status[booking.status]}`,
+      `${text.cancel_question} ${describe(booking)}`,
+      [element("button", { type: "button", class: "danger", onclick: () => act("reservation", booking.id, "cancelled") }, text.cancel_yes)]);
   }
 
   function openTable(table) {

@@ -46,7 +46,12 @@
       if (!estimateBox) return;
       let dishes = 0;
       form.querySelectorAll("input[data-price]").forEach((input) => {
-        dishes += cents(input.dataset.price) * Math.max(0, parseInt(input.value || "0", 10) || 0);
+        // Only a quantity the booking would take: a whole number up to what is left.
+        const text = input.value.trim();
+        const quantity = /^\d+$/.test(text) ? Number(text) : 0;
+        if (quantity <= Number(input.dataset.max ?? Infinity)) {
+          dishes += cents(input.dataset.price) * quantity;
+        }
       });
       if (!dishes) { estimateBox.hidden = true; return; }
       const time = form.querySelector("input[name=time]:checked");
