@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import translation
 from django_tenants.utils import schema_context, tenant_context
 
+from reservations.models import BookingPolicy
 from reservations.selectors import booking_policy_forget
 from restaurants import services
 from restaurants.authentication import tokens_forget
@@ -150,6 +151,15 @@ def _emptied_afterwards(restaurant: Restaurant):
         connection.set_tenant(restaurant)
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {', '.join(COMMITTED_TABLES)} RESTART IDENTITY CASCADE")
+        # The policy row stays (every schema has it): back to the defaults, so that one
+        # test's settings (auto-confirm off, a phone …) never reach the next.
+        BookingPolicy.objects.filter(pk=1).update(
+            **{
+                field.attname: field.get_default()
+                for field in BookingPolicy._meta.concrete_fields
+                if not field.primary_key and not getattr(field, "auto_now", False)
+            }
+        )
         booking_policy_forget()
         connection.set_schema_to_public()
 
