@@ -75,6 +75,22 @@ def _port_is_free(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
+REDIS_RECORD = "server.json"  # the embedded Redis serving var/redis: its pid and URL
+
+
+def _embedded_redis_running(folder: Path) -> str | None:
+    """The URL of the embedded Redis another command started on ``folder``, if it answers."""
+    import redis
+
+    try:
+        record = json.loads((folder / REDIS_RECORD).read_text())
+        os.kill(record["pid"], 0)
+        redis.Redis.from_url(record["url"], socket_timeout=1).ping()
+    except (OSError, ValueError, KeyError, redis.RedisError):
+        return None
+    return record["url"]
+
+
 class EmbeddedServers:
     """Starts PostgreSQL and Redis under var/ for the variables that are not set."""
 
@@ -117,6 +133,12 @@ class EmbeddedServers:
 
         folder = VAR / "redis"
         folder.mkdir(exist_ok=True)
+        # One Redis per data folder: a second command (``manage`` while ``up`` runs) uses the
+        # one already serving it, so both see the same caches, queues and live events.
+        running = _embedded_redis_running(folder)
+        if running:
+            say(f"using the embedded Redis already running ({running})")
+            return running
         port = next(port for port in range(6390, 6490) if _port_is_free(port))
         say(f"starting the embedded Redis (var/redis, port {port})")
         self.redis_process = subprocess.Popen(
@@ -136,6 +158,9 @@ class EmbeddedServers:
         for _ in range(100):
             try:
                 client.ping()
+                (folder / REDIS_RECORD).write_text(
+                    json.dumps({"pid": self.redis_process.pid, "url": url})
+                )
                 return url
             except redis.ConnectionError:
                 if self.redis_process.poll() is not None:
@@ -146,6 +171,7 @@ class EmbeddedServers:
     def stop(self) -> None:
         if self.redis_process and self.redis_process.poll() is None:
             say("stopping the embedded Redis")
+            (VAR / "redis" / REDIS_RECORD).unlink(missing_ok=True)
             self.redis_process.terminate()
             try:
                 self.redis_process.wait(15)
@@ -403,6 +429,199 @@ def command_manage(options) -> int:
         ).returncode
 
 
+# --- Mutation testing ---------------------------------------------------------------------
+
+
+def _mutmut_names(path: str, function: str) -> str:
+    """mutmut's names for the mutants of ``function`` ("name", "Class.method" or "Class.*")."""
+    module = path.removesuffix(".py").replace("/", ".")
+    owner, _dot, name = function.rpartition(".")
+    return f"{module}.{f'xǁ{owner}ǁ{name}' if owner else f'x_{name}'}__mutmut_*"
+
+
+def _constant_mutants(source: str, names: list[str]) -> list[tuple[str, str]]:
+    """(what changed, mutated source) for each element dropped, one at a time, from each flat
+    tuple, list or set in the module's assignments to ``names`` or in its calls given
+    ``name=`` one of ``names`` (a migration's constraint). mutmut mutates only the bodies of
+    functions: it never reaches a module's constants nor a migration's operations."""
+    import ast
+
+    lines = source.splitlines(keepends=True)
+    line_starts = [0]
+    for line in lines:
+        line_starts.append(line_starts[-1] + len(line))
+
+    def offset(line: int, column: int) -> int:  # ast's columns count UTF-8 bytes
+        return line_starts[line - 1] + len(lines[line - 1].encode()[:column].decode())
+
+    def is_site(node) -> bool:
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            return any(isinstance(target, ast.Name) and target.id in names for target in targets)
+        return isinstance(node, ast.Call) and any(
+            keyword.arg == "name" and getattr(keyword.value, "value", None) in names
+            for keyword in node.keywords
+        )
+
+    leaves = (ast.Constant, ast.Name, ast.Attribute)
+    mutants = []
+    for site in filter(is_site, ast.walk(ast.parse(source))):
+        for node in ast.walk(site):
+            if not isinstance(node, ast.Tuple | ast.List | ast.Set) or not node.elts:
+                continue
+            if not all(isinstance(element, leaves) for element in node.elts):
+                continue
+            start = offset(node.lineno, node.col_offset)
+            end = offset(node.end_lineno, node.end_col_offset)
+            for element in node.elts:
+                kept = type(node)(elts=[e for e in node.elts if e is not element], ctx=ast.Load())
+                mutated = source[:start] + ast.unparse(kept) + source[end:]
+                what = (
+                    f"line {node.lineno}: {ast.unparse(element)} dropped from {ast.unparse(node)}"
+                )
+                mutants.append((what, mutated))
+    return mutants
+
+
+def command_mutate(options) -> int:
+    """Mutation testing of what keeps the book whole: each mutant is one small change to a
+    target, run against the tests that guard it; a mutant that they let pass survives."""
+    import fnmatch
+
+    # The live floor socket's permission check, wherever the floor's move has put it.
+    floor_check = next(
+        path
+        for path in ("floor/selectors.py", "floor/consumers.py", "notifications/consumers.py")
+        if (ROOT / path).exists() and "def can_watch_floor(" in (ROOT / path).read_text()
+    )
+    # Per file: the functions mutmut mutates, the constants mutated here, the guarding tests.
+    targets = {
+        "reservations/selectors.py": {
+            "functions": [
+                "TableBook.*",
+                "_timestamp",
+                "_book",
+                "_free_tables",
+                "_day_reason",
+                "availability_for_days",
+                "availability_for_day",
+                "table_best_for",
+            ],
+            "tests": [
+                "tests/reservations/test_availability.py",
+                "tests/reservations/test_concurrency.py",
+            ],
+        },
+        "reservations/models.py": {
+            "functions": ["ReservationQuerySet.*"],
+            "constants": ["ACTIVE_STATUSES", "RESERVATION_TRANSITIONS"],
+            "tests": [
+                "tests/reservations/test_availability.py",
+                "tests/reservations/test_lifecycle.py",
+            ],
+        },
+        "reservations/migrations/0001_initial.py": {
+            "constants": ["reservation_no_overlap"],
+            "tests": [
+                "tests/reservations/test_overlap_constraint.py",
+                "tests/reservations/test_concurrency.py",
+            ],
+        },
+        floor_check: {
+            "functions": ["can_watch_floor"],
+            "tests": [
+                "tests/notifications/test_floor_socket_staff.py",
+                "tests/notifications/test_consumers.py",
+            ],
+        },
+    }
+    started = time.monotonic()
+    env = base_environment({"DATABASE_URL": options.database_url, "REDIS_URL": options.redis_url})
+    env.update(
+        COMENSAL_CACHE_PREFIX="mutate", CELERY_QUEUE="mutate", DJANGO_MANIFEST_STATIC="false"
+    )
+    # A copy of the work tree, kept until the next run (to look closer: cd var/mutate).
+    scratch = VAR / "mutate"
+    shutil.rmtree(scratch, ignore_errors=True)
+    skipped = shutil.ignore_patterns(".git", ".venv", "var", "mutants", "__pycache__", ".*cache")
+    shutil.copytree(ROOT, scratch, ignore=skipped)
+    results: list[tuple[str, bool]] = []  # (mutant, killed)
+
+    say("constants: one pytest run of the target's tests per mutant, in var/mutate")
+    pytest = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--create-db"]
+    fresh = {**env, "PYTHONDONTWRITEBYTECODE": "1"}  # a mutated file is never read from a .pyc
+    for path, target in targets.items():
+        if not target.get("constants"):
+            continue
+        source = (scratch / path).read_text()
+        if subprocess.run([*pytest, *target["tests"]], cwd=scratch, env=fresh).returncode:
+            sys.exit(f"The tests of {path} fail without any mutant: fix them first.")
+        try:
+            for what, mutated in _constant_mutants(source, target["constants"]):
+                (scratch / path).write_text(mutated)
+                run = subprocess.run(
+                    [*pytest, *target["tests"]], cwd=scratch, env=fresh, capture_output=True
+                )
+                if run.returncode not in (0, 1, 2, 3):
+                    sys.exit(f"pytest could not run for {path}, {what} (exit {run.returncode})")
+                results.append((f"{path}, {what}", run.returncode != 0))
+                say(f"{'killed' if run.returncode else 'SURVIVED'}: {path}, {what}")
+        finally:
+            (scratch / path).write_text(source)
+
+    functions = {
+        path: target["functions"] for path, target in targets.items() if "functions" in target
+    }
+    names = [_mutmut_names(path, function) for path, some in functions.items() for function in some]
+    if names:
+        say("functions: mutmut, one mutant at a time (the tests share a database and Redis)")
+        packages = {path.name for path in scratch.iterdir() if (path / "__init__.py").exists()}
+        settings = {
+            "source_paths": [*sorted(packages - {"tests", "bench"}), "manage.py"],
+            "also_copy": ["templates", "locale"],
+            "only_mutate": list(functions),
+            "pytest_add_cli_args_test_selection": sorted(
+                {test for path in functions for test in targets[path]["tests"]}
+            ),
+            "pytest_add_cli_args": ["-p", "no:cacheprovider"],
+        }
+        with (scratch / "pyproject.toml").open("a") as pyproject:
+            pyproject.write("\n[tool.mutmut]\n")
+            pyproject.writelines(
+                f"{key} = {json.dumps(value)}\n" for key, value in settings.items()
+            )
+        mutmut = str(Path(sys.executable).with_name("mutmut"))
+        run = [mutmut, "run", "--max-children", "1", *names]
+        # mutmut runs pytest several times in its process, then forks it for each mutant: a
+        # pool would hand one session the connections the last one's teardown ended.
+        if subprocess.run(run, cwd=scratch, env={**env, "DATABASE_POOL_MAX_SIZE": "0"}).returncode:
+            sys.exit("mutmut could not run (see above).")
+        listing = subprocess.run(
+            [mutmut, "results", "--all", "true"], cwd=scratch, capture_output=True, text=True
+        )
+        for line in listing.stdout.splitlines():
+            name, _colon, status = line.strip().rpartition(": ")
+            if not any(fnmatch.fnmatch(name, pattern) for pattern in names):
+                continue
+            killed = status in ("killed", "timeout", "segfault")
+            results.append((name if killed else f"{name} ({status})", killed))
+            if not killed:
+                diff = subprocess.run(
+                    [mutmut, "show", name], cwd=scratch, capture_output=True, text=True
+                )
+                print(diff.stdout)
+
+    survivors = [mutant for mutant, killed in results if not killed]
+    print()
+    for mutant in survivors:
+        print(f"survived: {mutant}")
+    say(f"took {(time.monotonic() - started) / 60:.1f} min")
+    print(
+        f"{len(results)} mutants, {len(results) - len(survivors)} killed, {len(survivors)} survived"
+    )
+    return 1 if survivors else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -426,6 +645,14 @@ def main() -> int:
     manage_parser = commands.add_parser("manage", help="run a manage.py command")
     manage_parser.add_argument("args", nargs=argparse.REMAINDER)
     manage_parser.set_defaults(handler=command_manage)
+    mutate = commands.add_parser(
+        "mutate", help="mutation testing of the availability, the overlap guard and the floor"
+    )
+    mutate.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/comensal_mutate"
+    )
+    mutate.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
+    mutate.set_defaults(handler=command_mutate)
     options, passthrough = parser.parse_known_args()
     if passthrough and options.command not in {"test", "manage"}:
         parser.error(f"unrecognized arguments: {' '.join(passthrough)}")

@@ -14,6 +14,8 @@ from reservations.models import ClosedDate, Reservation
 from reservations.selectors import (
     alternatives_for,
     availability_for_day,
+    availability_for_days,
+    booking_month,
     booking_policy_forget,
     booking_policy_get,
     table_best_for,
@@ -64,6 +66,7 @@ def book(table, starts_at, party_size=2, now=NOW, **extra):
 def test_day_offers_every_slot_from_opening_to_the_last_that_ends_by_closing(salon):
     availability = availability_for_day(day=TOMORROW, party_size=2, now=NOW)
 
+    assert (availability.day, availability.party_size) == (TOMORROW, 2)
     assert slot_times(availability)[0] == "13:00"
     assert slot_times(availability)[-1] == "21:00"
     assert len(availability.slots) == 17
@@ -86,6 +89,26 @@ def test_best_table_prefers_the_least_used_among_equals(salon):
     best = table_best_for(starts_at=at(TOMORROW, 20), party_size=3)
 
     assert best[0].code == "T01"
+
+
+@pytest.mark.parametrize("booked_at", [13, 22], ids=["at-the-first-time", "at-the-last-time"])
+def test_a_day_s_times_offer_first_the_table_least_used_that_day(salon, booked_at):
+    # 45-minute bookings every hour: the day's times run from 13:00 to 22:00.
+    open_every_day("13:00", "23:00", duration_minutes=45, slot_interval_minutes=60)
+    book(salon["M02"], at(TOMORROW, booked_at), party_size=3)
+
+    availability = availability_for_day(day=TOMORROW, party_size=3, now=NOW)
+
+    five_pm = next(slot for slot in availability.slots if slot.starts_at == at(TOMORROW, 17))
+    assert [table.code for table in five_pm.tables] == ["T01", "M02"]
+
+
+def test_a_day_s_times_offer_the_preferred_area_first(salon):
+    anywhere = availability_for_day(day=TOMORROW, party_size=3, now=NOW)
+    on_the_terrace = availability_for_day(day=TOMORROW, party_size=3, area="terrace", now=NOW)
+
+    assert {slot.best_table.code for slot in anywhere.slots} == {"M02"}
+    assert {slot.best_table.code for slot in on_the_terrace.slots} == {"T01"}
 
 
 def test_a_booked_table_is_not_offered_and_a_short_booking_inside_a_long_one_overlaps(salon):
@@ -133,6 +156,40 @@ def test_past_times_and_the_minimum_notice_are_not_offered(salon):
     assert slot_times(availability)[0] == "19:00"
 
 
+def test_the_evening_offers_the_times_still_ahead_then_says_none_are_left(salon):
+    one_left = availability_for_day(day=TOMORROW, party_size=2, now=at(TOMORROW, 19, 45))
+    none_left = availability_for_day(day=TOMORROW, party_size=2, now=at(TOMORROW, 20, 30))
+
+    assert slot_times(one_left) == ["21:00"]
+    assert (none_left.slots, none_left.reason) == ([], "no_times_left")
+    assert none_left.reason_text == "No quedan horarios ese día."
+
+
+def test_late_at_night_the_restaurant_s_own_date_says_which_times_are_tonight(restaurant_a):
+    today = dt.date(2030, 3, 4)
+    with tenant_context(restaurant_a):
+        open_every_day("20:00", "02:00", duration_minutes=120, slot_interval_minutes=60)
+        TableFactory(max_capacity=4)
+
+        # 22:00 in Mexico City: in UTC it is already the next day.
+        tonight = availability_for_day(day=today, party_size=2, now=at(today, 22))
+
+    times = [f"{slot.starts_at.astimezone(MEXICO):%d %H:%M}" for slot in tonight.slots]
+    assert times == ["04 23:00", "05 00:00"]
+
+
+def test_a_restaurant_not_taking_reservations_offers_no_times_and_says_why(salon):
+    policy = booking_policy_get()
+    policy.reservations_enabled = False
+    policy.save()
+    booking_policy_forget()
+
+    availability = availability_for_day(day=TOMORROW, party_size=2, now=NOW)
+
+    assert (availability.slots, availability.reason) == ([], "reservations_off")
+    assert availability.reason_text == "El restaurante no acepta reservas en este momento."
+
+
 def test_closed_dates_once_and_every_year_close_the_day(salon):
     policy = booking_policy_get()
     ClosedDate.objects.create(policy=policy, date=dt.date(2030, 3, 6), reason="inventario")
@@ -149,12 +206,77 @@ def test_closed_dates_once_and_every_year_close_the_day(salon):
 
 
 def test_booking_window_and_reasons_are_given(salon):
+    last_day = availability_for_day(day=NOW.date() + dt.timedelta(days=60), party_size=2, now=NOW)
     beyond = availability_for_day(day=NOW.date() + dt.timedelta(days=61), party_size=2, now=NOW)
     too_big = availability_for_day(day=TOMORROW, party_size=9, now=NOW)
 
+    assert (last_day.reason, len(last_day.slots)) == ("", 17)
     assert beyond.reason == "outside_window"
     assert too_big.reason == "no_table_fits"
     assert too_big.reason_text
+
+
+def test_a_fully_booked_day_says_so_and_the_days_after_it_still_have_times(salon):
+    full, after = TOMORROW, TOMORROW + dt.timedelta(days=1)
+    for hour in (13, 15, 17, 19, 21):
+        book(salon["V01"], at(full, hour), party_size=6)
+
+    whole_day = availability_for_day(day=full, party_size=6, now=NOW)
+    first_times = availability_for_days(
+        days=[full, after], party_size=6, whole_days=frozenset(), now=NOW
+    )
+
+    assert (whole_day.slots, whole_day.reason) == ([], "fully_booked")
+    assert whole_day.reason_text == "Ese día está completo."
+    assert (first_times[full].slots, first_times[full].reason) == ([], "fully_booked")
+    assert slot_times(first_times[after]) == ["13:00"]
+
+
+def test_a_party_no_table_seats_has_no_times_on_any_day(salon):
+    days = [TOMORROW, TOMORROW + dt.timedelta(days=1)]
+
+    availability = availability_for_days(days=days, party_size=9, now=NOW)
+
+    assert [(availability[day].slots, availability[day].reason) for day in days] == [
+        ([], "no_table_fits"),
+        ([], "no_table_fits"),
+    ]
+
+
+def test_other_days_than_the_chosen_one_stop_at_their_first_free_time(salon):
+    closed, chosen, busy_lunch, quiet = (TOMORROW + dt.timedelta(days=n) for n in (5, 0, 1, 2))
+    ClosedDate.objects.create(policy=booking_policy_get(), date=closed, reason="inventario")
+    booking_policy_forget()
+    for code in ("M02", "T01"):
+        book(salon[code], at(busy_lunch, 13), party_size=3)
+    days = [closed, chosen, busy_lunch, quiet]
+
+    for_three = availability_for_days(
+        days=days, party_size=3, whole_days=frozenset({chosen}), now=NOW
+    )
+    # M01, never booked, seats two.
+    for_two = availability_for_days(
+        days=days, party_size=2, whole_days=frozenset({chosen}), now=NOW
+    )
+
+    assert (for_three[closed].slots, for_three[closed].reason) == ([], "closed")
+    assert len(for_three[chosen].slots) == 17
+    assert slot_times(for_three[busy_lunch]) == ["15:00"]
+    assert slot_times(for_three[quiet]) == ["13:00"]
+    assert slot_times(for_two[busy_lunch]) == ["13:00"]
+    assert for_two[busy_lunch].slots[0].best_table.code == "M01"
+
+
+def test_the_month_view_counts_only_the_chosen_day_s_bookings_as_use_of_a_table(salon):
+    day_after = TOMORROW + dt.timedelta(days=1)
+    book(salon["M02"], at(TOMORROW, 13), party_size=3)
+    book(salon["M02"], at(TOMORROW, 20), party_size=3)
+    book(salon["T01"], at(day_after, 13), party_size=3)
+
+    chosen, _weeks = booking_month(day=day_after, party_size=3, now=NOW)
+
+    five_pm = next(slot for slot in chosen.slots if slot.starts_at == at(day_after, 17))
+    assert [table.code for table in five_pm.tables] == ["M02", "T01"]
 
 
 def test_a_full_slot_gets_the_nearest_alternatives(salon):
