@@ -11,8 +11,8 @@ from django.db import connection
 
 from config.asgi import application
 from tests.factories import TableFactory
+from tests.floor import conftest as sockets
 from tests.floor.conftest import ANA, CARLA, session_cookie
-from tests.notifications import conftest as sockets
 
 pytestmark = pytest.mark.asyncio
 
