@@ -4,6 +4,7 @@
 Usage: python3 bench/data/check_assistant_messages.py [path]
 Exits non-zero when any line is invalid; prints counts per language, region and intent.
 """
+
 import datetime
 import json
 import re
@@ -114,7 +115,10 @@ def main(argv):
         ("language", Counter(r.get("language") for r in rows)),
         ("region", Counter(r.get("region") for r in rows)),
         ("intent", Counter(e.get("intent") for e in exp)),
-        ("language x intent", Counter(f"{r.get('language')}/{(r.get('expected') or {}).get('intent')}" for r in rows)),
+        (
+            "language x intent",
+            Counter(f"{r.get('language')}/{(r.get('expected') or {}).get('intent')}" for r in rows),
+        ),
         ("now", Counter(r.get("now") for r in rows)),
     ):
         print(f"\n{title}:")
