@@ -114,6 +114,7 @@ TENANT_APPS = [
     "analytics",
     "booking",
     "floor",
+    "assistant",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
