@@ -220,12 +220,7 @@ def booking_transition(
         actor_kind=actor_kind,
         reason=reason,
     )
-    if refused:
-        raise ValidationError(refused[0][1])
-    if not moved:
-        raise Reservation.DoesNotExist(f"reservation {reservation.pk} does not exist")
-    reservation.status = moved[0].status
-    return moved[0]
+    return bookings.the_one_moved(reservation, moved, refused)
 
 
 # --- The customer's own changes, through the manage link --------------------------------

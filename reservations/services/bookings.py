@@ -343,6 +343,14 @@ def reservation_transition(
         actor_kind=actor_kind,
         reason=reason,
     )
+    return the_one_moved(reservation, moved, refused)
+
+
+def the_one_moved(
+    reservation: Reservation, moved: list[Reservation], refused: list[tuple[Reservation, str]]
+) -> Reservation:
+    """The outcome of moving one reservation: refused with the lifecycle's reason, gone, or
+    moved (``reservation`` takes its new status)."""
     if refused:
         raise ValidationError(refused[0][1])
     if not moved:
