@@ -6,40 +6,23 @@ and a message in Spanish; nothing is saved."""
 import datetime as dt
 import re
 import zoneinfo
-from decimal import Decimal
 
 import pytest
 from django.test import Client
-from django_tenants.utils import tenant_context
 
 from menu.models import Dish, PreOrder
 from reservations.links import manage_token_for
-from reservations.models import Customer, OpeningPeriod, Reservation, Table
+from reservations.models import Customer, OpeningPeriod, Reservation
 from reservations.selectors import booking_policy_forget, booking_policy_get
 from reservations.services.bookings import reservation_create
 from tests.conftest import MANAGER_A, PASSWORD, host_of
-from tests.factories import CustomerFactory, DishFactory, TableFactory, open_every_day
+from tests.factories import CustomerFactory
 
 MEXICO = zoneinfo.ZoneInfo("America/Mexico_City")
 FAR_DAYS = ["9999-12-31", "0001-01-01", "9999-12-01"]
 OUTSIDE = "Ese día está fuera del periodo de reservas."
 
 pytestmark = pytest.mark.usefixtures("generous_public_limits")
-
-
-@pytest.fixture
-def floor(restaurant_a):
-    with tenant_context(restaurant_a):
-        open_every_day("13:00", "23:30", max_days_ahead=60)
-        table = TableFactory(code="M01", max_capacity=4)
-        Table.objects.filter(pk=table.pk).update(reservation_price=Decimal("8.00"))
-        mole = DishFactory(name="Mole poblano", price=Decimal("18.50"), stock=5)
-        yield {"table": table, "mole": mole}
-
-
-@pytest.fixture
-def web(restaurant_a) -> Client:
-    return Client(HTTP_HOST=host_of(restaurant_a))
 
 
 def today() -> dt.date:

@@ -6,21 +6,17 @@ pre-order, no change to the booking. Reproducible: the same examples on every ru
 import datetime as dt
 import itertools
 import zoneinfo
-from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
-from django.test import Client
-from django_tenants.utils import tenant_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from menu.models import PreOrder
 from reservations.links import manage_token_for
-from reservations.models import Customer, Reservation, Table
+from reservations.models import Customer, Reservation
 from reservations.services.bookings import reservation_create
-from tests.conftest import host_of
-from tests.factories import CustomerFactory, DishFactory, TableFactory, open_every_day
+from tests.factories import CustomerFactory
 
 MEXICO = zoneinfo.ZoneInfo("America/Mexico_City")
 ORIGIN = "http://casa-azul.localhost"
@@ -104,21 +100,6 @@ NUMBERS = st.one_of(
 MOMENTS = st.one_of(st.tuples(DAYS, TIMES).map("T".join), HOSTILE)
 
 pytestmark = pytest.mark.usefixtures("generous_public_limits")
-
-
-@pytest.fixture
-def floor(restaurant_a):
-    with tenant_context(restaurant_a):
-        open_every_day("13:00", "23:30", max_days_ahead=60)
-        table = TableFactory(code="M01", max_capacity=4)
-        Table.objects.filter(pk=table.pk).update(reservation_price=Decimal("8.00"))
-        mole = DishFactory(name="Mole poblano", price=Decimal("18.50"), stock=5)
-        yield {"table": table, "mole": mole}
-
-
-@pytest.fixture
-def web(restaurant_a) -> Client:
-    return Client(HTTP_HOST=host_of(restaurant_a))
 
 
 def a_day_ahead() -> dt.date:

@@ -43,11 +43,6 @@ def floor(restaurant_a):
         yield {"table": table, "mole": mole}
 
 
-@pytest.fixture
-def web(restaurant_a) -> Client:
-    return Client(HTTP_HOST=host_of(restaurant_a))
-
-
 def booking(on, time="20:00", **changes):
     data = {
         "day": f"{on:%Y-%m-%d}",

@@ -1,10 +1,14 @@
 """Debian's Chromium driven by Playwright (the web server is tests/conftest.py's)."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
+from reservations.models import Table
 from tests.conftest import ROOT
+from tests.factories import DishFactory, TableFactory, open_every_day
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "var" / "artifacts" / "browser"
@@ -46,3 +50,15 @@ def shots(request):
         page.screenshot(path=str(folder / f"{step}.png"), full_page=True)
 
     return shot
+
+
+@pytest.fixture
+def carrera(committed_restaurant):
+    """Carrera (committed, for the server's own connections) open 13:00–23:30 every day,
+    bookable a year ahead, with table M01 (8.00) and a dish in stock."""
+    connection.set_tenant(committed_restaurant)
+    open_every_day("13:00", "23:30", max_days_ahead=365)
+    table = TableFactory(code="M01", max_capacity=4)
+    Table.objects.filter(pk=table.pk).update(reservation_price=Decimal("8.00"))
+    DishFactory(name="Mole poblano", price=Decimal("18.50"), stock=5)
+    return committed_restaurant

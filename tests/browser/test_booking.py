@@ -2,29 +2,17 @@
 
 import datetime as dt
 import zoneinfo
-from decimal import Decimal
 
 import pytest
 from django.db import connection
 
 from menu.models import PreOrder
-from reservations.models import Reservation, Table
+from reservations.models import Reservation
 from tests.conftest import MANAGER_A, PASSWORD
-from tests.factories import DishFactory, TableFactory, open_every_day
 
 MEXICO = zoneinfo.ZoneInfo("America/Mexico_City")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-
-
-@pytest.fixture
-def carrera(committed_restaurant):
-    connection.set_tenant(committed_restaurant)
-    open_every_day("13:00", "23:30", max_days_ahead=365)
-    table = TableFactory(code="M01", max_capacity=4)
-    Table.objects.filter(pk=table.pk).update(reservation_price=Decimal("8.00"))
-    DishFactory(name="Mole poblano", price=Decimal("18.50"), stock=5)
-    return committed_restaurant
 
 
 def day_ahead() -> dt.date:

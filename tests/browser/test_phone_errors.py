@@ -3,26 +3,13 @@ at the top of the form, and the cursor in the first field to correct."""
 
 import datetime as dt
 import zoneinfo
-from decimal import Decimal
 
-import pytest
 from django.db import connection
 
-from reservations.models import Reservation, Table
-from tests.factories import DishFactory, TableFactory, open_every_day
+from reservations.models import Reservation
 
 MEXICO = zoneinfo.ZoneInfo("America/Mexico_City")
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def carrera(committed_restaurant):
-    connection.set_tenant(committed_restaurant)
-    open_every_day("13:00", "23:30", max_days_ahead=365)
-    table = TableFactory(code="M01", max_capacity=4)
-    Table.objects.filter(pk=table.pk).update(reservation_price=Decimal("8.00"))
-    DishFactory(name="Mole poblano", price=Decimal("18.50"), stock=5)
-    return committed_restaurant
 
 
 def test_a_refused_booking_on_a_phone_shows_the_summary_at_the_top_and_focuses_the_first_bad_field(
