@@ -22,6 +22,7 @@ class Event(models.TextChoices):
     REMINDER = "reminder", _("Reminder")
     CHANGE = "change", pgettext_lazy("booking event", "Change")
     CANCELLATION = "cancellation", _("Cancellation")
+    CHAT = "chat", _("Chat reply")
 
 
 class MessageStatus(models.TextChoices):
@@ -31,6 +32,10 @@ class MessageStatus(models.TextChoices):
     READ = "read", _("Read")
     FAILED = "failed", _("Failed")
     SKIPPED = "skipped", _("Not sent")
+
+
+# The events whose messages a restaurant words itself (a chat reply is written in the chat).
+TEMPLATE_EVENTS = [(value, label) for value, label in Event.choices if value != Event.CHAT]
 
 
 # How far each status is along the way: a callback never moves a message back.
@@ -73,6 +78,21 @@ class MessagingSettings(models.Model):
         ],
     )
     twilio_auth_token = models.CharField(_("Twilio auth token"), max_length=64, blank=True)
+    meta_phone_number_id = models.CharField(
+        _("Meta phone number id"),
+        max_length=32,
+        blank=True,
+        validators=[RegexValidator(r"^\d{5,32}$", _("A phone number id is digits only."))],
+        help_text=_("WhatsApp Cloud API: the id of the number customers write to."),
+    )
+    meta_access_token = models.CharField(_("Meta access token"), max_length=512, blank=True)
+    meta_app_secret = models.CharField(_("Meta app secret"), max_length=64, blank=True)
+    meta_verify_token = models.CharField(
+        _("Meta verify token"),
+        max_length=64,
+        blank=True,
+        help_text=_("Any word you also type in Meta's webhook settings."),
+    )
     reminder_hours = ArrayField(
         models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(336)]),
         verbose_name=_("reminders (hours before)"),
@@ -93,7 +113,7 @@ class MessagingSettings(models.Model):
 class MessageTemplate(models.Model):
     """A restaurant's own wording of one event's message in one language."""
 
-    event = models.CharField(_("event"), max_length=20, choices=Event.choices)
+    event = models.CharField(_("event"), max_length=20, choices=TEMPLATE_EVENTS)
     language = models.CharField(_("language"), max_length=5, choices=Language.choices)
     subject = models.CharField(_("email subject"), max_length=150, blank=True)
     body = models.TextField(_("text"))
@@ -134,6 +154,10 @@ class Message(models.Model):
         _("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING
     )
     provider = models.CharField(_("sent through"), max_length=10, blank=True)
+    # A chat reply goes back the way the customer wrote: through Meta's API or Twilio, from
+    # the number (or Meta phone number id) they wrote to. Blank: the restaurant's default.
+    via = models.CharField(max_length=10, blank=True, editable=False)
+    sender = models.CharField(max_length=64, blank=True, editable=False)
     provider_message_id = models.CharField(_("provider's id"), max_length=64, blank=True)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

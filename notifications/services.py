@@ -152,6 +152,32 @@ def reservation_message_queue(*, reservation: Reservation, event: str, moment: s
     return message
 
 
+def chat_reply_queue(
+    *, channel: str, recipient: str, body: str, language: str, via: str, sender: str, key: str
+) -> Message:
+    """Log a reply in a customer's chat and send it after commit, once per ``key``: through
+    ``via`` (meta or twilio; blank: the restaurant's default) from ``sender``."""
+    fields = {
+        "event": Event.CHAT,
+        "channel": channel,
+        "recipient": recipient,
+        "language": language,
+        "body": body,
+        "via": via,
+        "sender": sender,
+    }
+    if OptOut.objects.filter(channel=channel, address=recipient).exists():
+        fields.update(
+            status=MessageStatus.SKIPPED,
+            error=translation.gettext("The customer opted out of this channel."),
+        )
+    message, created = Message.objects.get_or_create(idempotency_key=key, defaults=fields)
+    if created and message.status == MessageStatus.PENDING:
+        schema_name = connection.schema_name
+        transaction.on_commit(lambda: _deliver_later(schema_name, message.pk))
+    return message
+
+
 def _deliver_later(schema_name: str, message_id: int) -> None:
     """Hand the message to a worker; with the broker (Redis) down it stays pending in the
     log and the outbox job (``messages_requeue``) hands it over once Redis is back."""

@@ -106,3 +106,34 @@ class Domain(ForgetsHosts, DomainMixin):
 
     def __str__(self):
         return self.domain
+
+
+class InboundProvider(models.TextChoices):
+    TWILIO = "twilio", _("Twilio")
+    META = "meta", _("Meta WhatsApp Cloud API")
+
+
+class InboundNumber(models.Model):
+    """A number customers write to, and the restaurant it belongs to: how a provider's
+    webhook that does not come to the restaurant's own host finds it. Kept from each
+    restaurant's messaging settings (its Twilio sender, its Meta phone number id)."""
+
+    provider = models.CharField(_("provider"), max_length=10, choices=InboundProvider.choices)
+    # A Twilio number in E.164 (+593…) or a Meta phone number id (digits).
+    address = models.CharField(_("number or phone number id"), max_length=64)
+    restaurant = models.ForeignKey(
+        Restaurant,
+        on_delete=models.CASCADE,
+        related_name="inbound_numbers",
+        verbose_name=_("restaurant"),
+    )
+
+    class Meta:
+        verbose_name = _("inbound number")
+        verbose_name_plural = _("inbound numbers")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "address"], name="inbound_number_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.get_provider_display()} {self.address}"

@@ -1,0 +1,184 @@
+"""A customer's chat message in, the assistant's answer out: the one path every door takes
+(Twilio's and Meta's webhooks, ``manage.py assistant_chat``).
+
+The message, what the assistant did about it and its reply are written in one transaction,
+with the conversation's row locked, so that two messages of one customer are answered in
+order; the reply is queued in the message log and sent by a worker after the commit. A
+provider's retry of a message already taken changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+
+from assistant import dialogue, live
+from assistant.models import (
+    AssistantSettings,
+    Conversation,
+    ConversationMessage,
+    Direction,
+    HandoffReason,
+    Speaker,
+)
+from notifications.models import Channel
+from notifications.services import chat_reply_queue
+from reservations.models import Customer
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A customer's message as a provider delivered it."""
+
+    phone: str
+    text: str
+    channel: str = Channel.WHATSAPP
+    provider: str = ""  # twilio, meta, or "" (the command line)
+    receiving: str = ""  # the number (or Meta phone number id) the customer wrote to
+    profile_name: str = ""
+    provider_message_id: str = ""
+
+
+@dataclass
+class Turn:
+    """What came of one message: the reply (if any), the bookings it wrote, and whether the
+    conversation is now with staff."""
+
+    reply: str = ""
+    actions: list[dict] = field(default_factory=list)
+    handoff: bool = False
+    duplicate: bool = False
+
+
+def assistant_settings() -> AssistantSettings:
+    """This restaurant's assistant settings (created with the defaults on first use)."""
+    current = AssistantSettings.objects.first()
+    return current if current is not None else AssistantSettings.objects.create()
+
+
+def _conversation_open(incoming: Incoming, now: dt.datetime, idle: dt.timedelta) -> Conversation:
+    """The customer's open conversation, locked; one idle too long is ended and a new one
+    begun."""
+    conversation = (
+        Conversation.objects.open().select_for_update().filter(phone=incoming.phone).first()
+    )
+    if conversation is not None and conversation.last_message_at < now - idle:
+        conversation.closed_at = conversation.last_message_at + idle
+        conversation.save(update_fields=["closed_at"])
+        conversation = None
+    if conversation is None:
+        customer = Customer.objects.filter(phone=incoming.phone, erased_at__isnull=True).first()
+        try:
+            with transaction.atomic():
+                conversation = Conversation.objects.create(
+                    phone=incoming.phone,
+                    channel=incoming.channel,
+                    provider=incoming.provider,
+                    receiving=incoming.receiving,
+                    profile_name=incoming.profile_name[:120],
+                    customer=customer,
+                    language=(customer.language if customer and customer.language else "")
+                    or dialogue.restaurant_language(),
+                    last_message_at=now,
+                )
+        except IntegrityError:
+            # Another message of the same customer began it a moment ago.
+            conversation = Conversation.objects.open().select_for_update().get(phone=incoming.phone)
+    else:
+        # Replies go back the way the customer last wrote.
+        conversation.provider = incoming.provider or conversation.provider
+        conversation.receiving = incoming.receiving or conversation.receiving
+        conversation.profile_name = incoming.profile_name[:120] or conversation.profile_name
+    return conversation
+
+
+@transaction.atomic
+def conversation_receive(*, incoming: Incoming, now: dt.datetime | None = None) -> Turn:
+    """Take one customer message and answer it (or leave it to staff); returns the turn."""
+    now = now or timezone.now()
+    settings = assistant_settings()
+    conversation = _conversation_open(incoming, now, dt.timedelta(minutes=settings.idle_minutes))
+    try:
+        with transaction.atomic():
+            received = ConversationMessage.objects.create(
+                conversation=conversation,
+                direction=Direction.IN,
+                author="customer",
+                body=incoming.text,
+                provider_message_id=incoming.provider_message_id,
+                created_at=now,
+            )
+    except IntegrityError:
+        logger.info("chat message taken already provider_id=%s", incoming.provider_message_id)
+        return Turn(duplicate=True, handoff=conversation.speaker == Speaker.STAFF)
+    conversation.last_message_at = now
+    was_with_staff = conversation.speaker == Speaker.STAFF
+    if not was_with_staff and not settings.enabled:
+        conversation_hand_over(conversation=conversation, reason=HandoffReason.ASSISTANT_OFF)
+    if conversation.speaker == Speaker.STAFF:
+        conversation.save()
+        live.conversation_changed(conversation)
+        return Turn(handoff=True)
+    with translation.override(conversation.language):
+        answer = dialogue.respond(
+            conversation=conversation, text=incoming.text, now=now, settings=settings
+        )
+    received.intent = answer.intent
+    received.save(update_fields=["intent"])
+    if answer.handoff_reason:
+        conversation_hand_over(conversation=conversation, reason=answer.handoff_reason)
+    conversation.save()
+    if answer.reply:
+        reply_send(conversation=conversation, body=answer.reply, actions=answer.actions, now=now)
+    return Turn(
+        reply=answer.reply,
+        actions=answer.actions,
+        handoff=conversation.speaker == Speaker.STAFF,
+    )
+
+
+def conversation_hand_over(*, conversation: Conversation, reason: str) -> None:
+    """Give the conversation to staff; the staff screens are told after the commit."""
+    conversation.speaker = Speaker.STAFF
+    conversation.handoff_reason = reason
+    conversation.handoff_at = timezone.now()
+    conversation.state = ""
+    live.conversation_changed(conversation)
+
+
+def reply_send(
+    *,
+    conversation: Conversation,
+    body: str,
+    actions: list[dict] | None = None,
+    staff=None,
+    now: dt.datetime | None = None,
+) -> ConversationMessage:
+    """Write a reply into the conversation and queue it to the customer, the way they wrote."""
+    now = now or timezone.now()
+    reply = ConversationMessage.objects.create(
+        conversation=conversation,
+        direction=Direction.OUT,
+        author=Speaker.STAFF if staff else Speaker.ASSISTANT,
+        staff=staff,
+        body=body,
+        actions=actions or [],
+        created_at=now,
+    )
+    reply.sent = chat_reply_queue(
+        channel=conversation.channel,
+        recipient=conversation.phone,
+        body=body,
+        language=conversation.language,
+        via=conversation.provider,
+        sender=conversation.receiving,
+        key=f"chat:{reply.pk}",
+    )
+    reply.save(update_fields=["sent"])
+    return reply
