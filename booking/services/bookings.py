@@ -76,17 +76,7 @@ def booking_create(
             return existing, False
     by_customer = source != ReservationSource.ADMIN
     if by_customer:
-        largest = selectors.booking_policy_cached().online_max_party_size
-        if party_size > largest:
-            raise ValidationError(
-                {
-                    "party_size": _(
-                        "Online bookings are for up to %(count)s people; please call us for "
-                        "larger parties."
-                    )
-                    % {"count": largest}
-                }
-            )
+        _check_online_party(party_size)
     if customer is None:
         if contact is None:
             raise ValueError("booking_create needs a customer or a contact")
@@ -121,6 +111,21 @@ def booking_create(
     if reservation.status == ReservationStatus.CONFIRMED:
         reservation_announce(reservation=reservation, event="confirmation")
     return reservation, True
+
+
+def _check_online_party(party_size: int) -> None:
+    """Customers book online for up to the policy's largest party; staff take larger ones."""
+    largest = selectors.booking_policy_cached().online_max_party_size
+    if party_size > largest:
+        raise ValidationError(
+            {
+                "party_size": _(
+                    "Online bookings are for up to %(count)s people; please call us for "
+                    "larger parties."
+                )
+                % {"count": largest}
+            }
+        )
 
 
 def booking_check(
@@ -265,29 +270,42 @@ def booking_cancel_by_customer(
 
 @transaction.atomic
 def booking_reschedule_by_customer(
-    *, reservation: Reservation, starts_at: dt.datetime, now: dt.datetime | None = None
+    *,
+    reservation: Reservation,
+    starts_at: dt.datetime | None = None,
+    party_size: int | None = None,
+    special_requests: str | None = None,
+    source: str = ReservationSource.WEB,
+    now: dt.datetime | None = None,
 ) -> Reservation:
-    """The customer moves the booking to another free time, until the cut-off."""
+    """The customer moves the booking to another free time or party size, or adds a remark
+    (through the manage link or a chat), until the cut-off."""
     now = now or timezone.now()
     _check_cutoff(reservation, now)
+    starts_at = starts_at or reservation.starts_at
+    party_size = party_size or reservation.party_size
+    if party_size > reservation.party_size:
+        _check_online_party(party_size)
     zone = selectors.restaurant_zone()
     before = reservation.starts_at
     moved = booking_reschedule(
         reservation=reservation,
         starts_at=starts_at,
-        party_size=reservation.party_size,
-        source=ReservationSource.WEB,
+        party_size=party_size,
+        special_requests=special_requests,
+        source=source,
         now=now,
     )
-    status_change_record(
-        subject=moved,
-        from_status=moved.status,
-        to_status=moved.status,
-        actor_kind=ActorKind.CUSTOMER,
-        reason=_("rescheduled online from %(before)s to %(after)s")
-        % {
-            "before": f"{before.astimezone(zone):%d/%m %H:%M}",
-            "after": f"{starts_at.astimezone(zone):%d/%m %H:%M}",
-        },
-    )
+    if moved.starts_at != before:
+        status_change_record(
+            subject=moved,
+            from_status=moved.status,
+            to_status=moved.status,
+            actor_kind=ActorKind.CUSTOMER,
+            reason=_("rescheduled online from %(before)s to %(after)s")
+            % {
+                "before": f"{before.astimezone(zone):%d/%m %H:%M}",
+                "after": f"{starts_at.astimezone(zone):%d/%m %H:%M}",
+            },
+        )
     return moved

@@ -1,0 +1,847 @@
+"""The assistant's side of a chat: what it says and does for each customer message.
+
+It gathers a booking's details one question at a time (any of them may come at any time,
+in any order), repeats the booking back and waits for a yes, and books, changes or cancels
+only through the ``booking`` layer, always as the customer of the phone it is talking to.
+When the time asked for is taken it offers the nearest free ones as a numbered list. What
+it must not do, or cannot understand twice, it hands to staff. What it is waiting for and
+what it has gathered live on the conversation (``state``, ``slots``) between messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from babel.dates import format_date, get_day_names
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from assistant.dialogue import words
+from assistant.models import HandoffReason
+from assistant.understanding import understand
+from assistant.understanding.text import normalise
+from booking.services.bookings import (
+    Contact,
+    booking_cancel_by_customer,
+    booking_check,
+    booking_create,
+    booking_reschedule_by_customer,
+)
+from menu.models import Dish
+from reservations import selectors
+from reservations.models import Reservation, ReservationSource, ReservationStatus
+from restaurants.money import money
+
+# The parts of the room the understanding names, as the restaurant's table areas.
+AREAS = {"terrace": "terrace", "bar": "bar", "private": "vip", "inside": "interior"}
+# Whatever the wording, these are never the assistant's to do: staff answer them.
+_NOT_ALLOWED = re.compile(
+    r"\b(?:ignor\w* (?:\w+ ){0,3}(?:instruc\w*|reglas|rules|prompt)|system prompt|"
+    r"(?:todas|all) (?:las |the )?(?:reservas|bookings|reservations)|"
+    r"(?:datos|telefono|email|correo|nombre|phone|number|details)s? (?:\w+ ){0,3}"
+    r"(?:otr[oa]s? (?:cliente|persona|reserva)\w*|(?:la|una) reserva de|another|other guest)|"
+    r"another customer|otro cliente|other customers|"
+    r"(?:cambi\w*|modific\w*|change|set|update) (?:\w+ ){0,3}(?:horario del (?:restaurante|local)|"
+    r"horario de atencion|(?:opening|your) hours|precios?|prices?|configuracion|settings|"
+    r"politica|policy)|descuento|discount|gratis|for free)\b"
+)
+MENU_LINES = 40
+CHOICES = 3
+LISTED_BOOKINGS = 5
+
+
+@dataclass
+class Answer:
+    reply: str
+    intent: str = ""
+    actions: list[dict] = field(default_factory=list)
+    handoff_reason: str = ""
+
+
+def restaurant_language() -> str:
+    return getattr(connection.tenant, "language", "es") or "es"
+
+
+def respond(*, conversation, text: str, now: dt.datetime, settings) -> Answer:
+    """The assistant's answer to one customer message, its state kept on ``conversation``."""
+    zone = selectors.restaurant_zone()
+    local_now = now.astimezone(zone).replace(tzinfo=None)
+    understood = understand(text, now=local_now, language_hint=conversation.language)
+    if understood.language != conversation.language and _says_enough(text):
+        conversation.language = understood.language
+    with translation.override(conversation.language):
+        chat = _Chat(conversation, text, understood, now, zone, settings)
+        answer = chat.answer()
+    answer.intent = answer.intent or understood.intent
+    return answer
+
+
+def _says_enough(text: str) -> bool:
+    # A "ok" or "3" says nothing of the language; a sentence does.
+    return len(re.findall(r"[^\W\d_]{2,}", text)) >= 2
+
+
+class _Chat:
+    def __init__(self, conversation, text, understood, now, zone, settings):
+        self.conversation = conversation
+        self.slots = dict(conversation.slots or {})
+        self.text = text
+        self.plain = normalise(text)
+        self.understood = understood
+        self.now = now
+        self.zone = zone
+        self.settings = settings
+        self.language = conversation.language
+
+    # The turn -----------------------------------------------------------------------------
+
+    def answer(self) -> Answer:
+        if _NOT_ALLOWED.search(self.plain):
+            return self._hand_over(HandoffReason.NOT_ALLOWED)
+        intent = self.understood.intent
+        if intent == "human":
+            return self._hand_over(HandoffReason.ASKED)
+        pending = self._pending()
+        if pending is not None:
+            return self._done(pending)
+        if intent in ("menu", "hours"):
+            reply = self._menu() if intent == "menu" else self._hours()
+            return self._done(Answer(reply))
+        took = self._take_details()
+        goal = self._goal(intent)
+        if goal is None:
+            return self._not_understood(took)
+        self.slots["goal"] = goal
+        if goal == "book":
+            return self._done(self._book())
+        if goal == "availability":
+            return self._done(self._availability())
+        return self._done(self._own_booking(goal))
+
+    def _done(self, answer: Answer) -> Answer:
+        self.conversation.misunderstood = 0
+        self._save()
+        return answer
+
+    def _save(self) -> None:
+        self.conversation.slots = self.slots
+        self.conversation.state = self.slots.get("waiting", "")
+
+    def _goal(self, intent: str) -> str | None:
+        current = self.slots.get("goal")
+        if intent in ("book", "availability", "change") and current in ("book", "change"):
+            # "No, better at 9pm" while booking is the booking still, not a change.
+            return current
+        if intent in ("book", "availability", "cancel", "change"):
+            return intent
+        if self.slots.get("goal") and self._stated_anything():
+            return self.slots["goal"]
+        return None
+
+    def _stated_anything(self) -> bool:
+        understood = self.understood
+        return any(
+            value is not None
+            for value in (understood.date, understood.time, understood.party_size, understood.name)
+        )
+
+    def _take_details(self) -> bool:
+        """Keep what the message states; returns whether it stated anything."""
+        understood = self.understood
+        took = False
+        if understood.date is not None:
+            self.slots["date"] = understood.date.isoformat()
+            took = True
+        if understood.time is not None:
+            self.slots["time"] = f"{understood.time:%H:%M}"
+            took = True
+        if understood.party_size is not None:
+            self.slots["party_size"] = understood.party_size
+            took = True
+        if understood.name:
+            self.slots["name"] = understood.name
+            took = True
+        if understood.area and understood.area in AREAS:
+            self.slots["area"] = AREAS[understood.area]
+            took = True
+        return took
+
+    def _not_understood(self, took: bool) -> Answer:
+        if words.is_greeting(self.text):
+            return self._done(Answer(self._welcome()))
+        if words.is_thanks(self.text) or (took and not self.slots.get("goal")):
+            reply = _("You're welcome! Write whenever you want to book, change or cancel.")
+            if took:
+                reply = _("Noted. Do you want to book a table with that?")
+                self.slots["goal"] = "book"
+            return self._done(Answer(reply))
+        if words.is_yes(self.text) or words.is_no(self.text):
+            return self._done(Answer(_("All right. Is there anything else I can do for you?")))
+        self.conversation.misunderstood += 1
+        self._save()
+        if self.conversation.misunderstood >= self.settings.misunderstood_turns:
+            return self._hand_over(HandoffReason.NOT_UNDERSTOOD)
+        return Answer(
+            _(
+                "Sorry, I did not understand. I can book a table, check availability, change "
+                "or cancel your booking, and tell you about the menu and opening hours. What "
+                "do you need?"
+            )
+        )
+
+    def _hand_over(self, reason: str) -> Answer:
+        self.slots = {}
+        self._save()
+        replies = {
+            HandoffReason.ASKED: _(
+                "I'm passing you to a person from our team; they will write to you here as "
+                "soon as they can."
+            ),
+            HandoffReason.NOT_UNDERSTOOD: _(
+                "I'm not understanding you well, so I'm passing you to a person from our "
+                "team; they will write to you here shortly."
+            ),
+            HandoffReason.NOT_ALLOWED: _(
+                "That is something only our team can handle. I'm passing your message to a "
+                "person; they will write to you here."
+            ),
+            HandoffReason.LARGE_PARTY: _(
+                "Online bookings are for up to %(count)s people. I'm passing you to a person "
+                "from our team to arrange your group; they will write to you here."
+            )
+            % {"count": self._policy().online_max_party_size},
+        }
+        return Answer(replies[reason], handoff_reason=reason)
+
+    # What the assistant was waiting for --------------------------------------------------
+
+    def _pending(self) -> Answer | None:
+        waiting = self.slots.get("waiting", "")
+        if waiting == "confirm":
+            return self._on_confirm()
+        if waiting == "choose_time":
+            index = self._chosen_time()
+            if index is not None:
+                self.slots["waiting"] = ""
+                starts_at = dt.datetime.fromisoformat(self.slots.pop("choices")[index])
+                local = starts_at.astimezone(self.zone)
+                self.slots["date"] = local.date().isoformat()
+                self.slots["time"] = f"{local:%H:%M}"
+                if self.slots.get("goal") == "change":
+                    return self._propose_change()
+                return self._book()
+        if waiting == "choose_booking":
+            index = words.choice_of(self.text, len(self.slots.get("choices", [])))
+            if index is None:
+                index = self._booking_named()
+            if index is not None:
+                self.slots["waiting"] = ""
+                self.slots["booking"] = self.slots.pop("choices")[index]
+                return self._own_booking(self.slots.get("goal", "cancel"))
+        if waiting.startswith("ask_") and self._take_bare_answer(waiting.removeprefix("ask_")):
+            self.slots["waiting"] = ""
+            self._take_details()
+            goal = self.slots.get("goal", "book")
+            if goal == "change":
+                return self._propose_change()
+            return self._availability() if goal == "availability" else self._book()
+        return None
+
+    def _chosen_time(self) -> int | None:
+        choices = self.slots.get("choices", [])
+        index = words.choice_of(self.text, len(choices))
+        if index is not None:
+            return index
+        wanted = self.understood.time
+        hour = words.bare_hour(self.text)
+        for number, value in enumerate(choices):
+            local = dt.datetime.fromisoformat(value).astimezone(self.zone)
+            if wanted is not None and local.time() == wanted:
+                return number
+            if hour and (local.hour % 12, local.minute) == (hour[0] % 12, hour[1]):
+                return number
+        return None
+
+    def _booking_named(self) -> int | None:
+        """The listed booking whose reference or day the message names."""
+        choices = self.slots.get("choices", [])
+        found = Reservation.objects.filter(pk__in=choices)
+        for reservation in found:
+            if reservation.reference.lower() in self.plain:
+                return choices.index(reservation.pk)
+        if self.understood.date is not None:
+            same_day = [
+                reservation.pk
+                for reservation in found
+                if reservation.starts_at.astimezone(self.zone).date() == self.understood.date
+            ]
+            if len(same_day) == 1:
+                return choices.index(same_day[0])
+        return None
+
+    def _take_bare_answer(self, asked: str) -> bool:
+        """The answer to the question asked, given alone ("4", "Ana", "a las 9")."""
+        if asked == "party_size" and self.understood.party_size is None:
+            number = words.bare_number(self.text)
+            if number:
+                self.slots["party_size"] = number
+                return True
+        if asked == "name" and not self.understood.name:
+            name = words.bare_name(self.text)
+            if name:
+                self.slots["name"] = name
+                return True
+        if asked == "time" and self.understood.time is None:
+            hour = words.bare_hour(self.text)
+            settled = self._settle_hour(hour) if hour else None
+            if settled:
+                self.slots["time"] = settled
+                return True
+        if asked == "change" and self._remark():
+            return True
+        return self._stated_anything()
+
+    def _settle_hour(self, hour: tuple[int, int]) -> str | None:
+        """ "A las 9" on a day the restaurant opens at night only is 21:00."""
+        day = self._date()
+        if day is None:
+            return None
+        candidates = [hour] if hour[0] > 12 else [hour, (hour[0] + 12, hour[1])]
+        open_ones = [
+            (h, m)
+            for h, m in candidates
+            if h < 24
+            and self._opens_at(dt.datetime.combine(day, dt.time(h, m)).replace(tzinfo=self.zone))
+        ]
+        if len(open_ones) == 1:
+            hour, minute = open_ones[0]
+            return f"{hour:02d}:{minute:02d}"
+        return None
+
+    def _opens_at(self, starts_at: dt.datetime) -> bool:
+        snapshot = selectors.booking_policy_snapshot()
+        return starts_at in selectors.service_slots(snapshot, starts_at.date(), self.zone)
+
+    def _on_confirm(self) -> Answer | None:
+        proposal = self.slots.get("proposal", {})
+        if self._stated_anything() and not words.is_yes(self.text):
+            # "No, better at 9pm": a new value instead of a yes.
+            self.slots["waiting"] = ""
+            self.slots.pop("proposal", None)
+            return None
+        if words.is_yes(self.text):
+            self.slots["waiting"] = ""
+            self.slots.pop("proposal", None)
+            if proposal.get("kind") == "cancel":
+                return self._cancel(proposal)
+            if proposal.get("kind") == "change":
+                return self._change(proposal)
+            return self._create(proposal)
+        if words.is_no(self.text):
+            self.slots = {}
+            return Answer(_("All right, I have not changed anything. What would you like to do?"))
+        return Answer(_("Please answer yes or no."))
+
+    # Booking ------------------------------------------------------------------------------
+
+    def _date(self) -> dt.date | None:
+        value = self.slots.get("date")
+        return dt.date.fromisoformat(value) if value else None
+
+    def _starts_at(self) -> dt.datetime | None:
+        day, time = self._date(), self.slots.get("time")
+        if day is None or not time:
+            return None
+        wall = dt.datetime.combine(day, dt.time.fromisoformat(time))
+        return wall.replace(tzinfo=self.zone)
+
+    def _policy(self):
+        return selectors.booking_policy_cached()
+
+    def _ask(self, what: str, question: str) -> Answer:
+        self.slots["waiting"] = f"ask_{what}"
+        return Answer(question)
+
+    def _day_problem(self, day: dt.date, party_size: int | None) -> str:
+        """Why a day can't be booked (closed, too far, past, full), or ''."""
+        today = self.now.astimezone(self.zone).date()
+        if day < today:
+            return _("That day has already passed.")
+        availability = selectors.availability_for_day(
+            day=day, party_size=party_size or 1, area=self.slots.get("area", ""), now=self.now
+        )
+        reasons = {
+            "reservations_off": _("We are not taking reservations right now."),
+            "closed": _("We are closed on %(day)s.") % {"day": self._day_name(day)},
+            "outside_window": _("We take bookings up to %(days)s days ahead.")
+            % {"days": self._policy().max_days_ahead},
+            "no_times_left": _("There are no times left on %(day)s.")
+            % {"day": self._day_name(day)},
+            "fully_booked": _("We are fully booked on %(day)s.") % {"day": self._day_name(day)},
+            "no_table_fits": _("We have no table for that many people."),
+        }
+        return reasons.get(availability.reason, "")
+
+    def _free_times(self, day: dt.date, party_size: int) -> list[dt.datetime]:
+        availability = selectors.availability_for_day(
+            day=day, party_size=party_size, area=self.slots.get("area", ""), now=self.now
+        )
+        return [slot.starts_at for slot in availability.slots]
+
+    def _book(self) -> Answer:
+        """The next question, the alternatives, or the booking to confirm."""
+        party_size = self.slots.get("party_size")
+        if party_size and party_size > self._policy().online_max_party_size:
+            return self._hand_over(HandoffReason.LARGE_PARTY)
+        if party_size is not None and party_size < 1:
+            self.slots.pop("party_size")
+            return self._ask("party_size", _("How many people will you be?"))
+        day = self._date()
+        if day is None:
+            return self._ask("date", _("What day would you like to come?"))
+        problem = self._day_problem(day, party_size)
+        if problem:
+            self.slots.pop("date")
+            return self._ask("date", problem + " " + _("Which other day would suit you?"))
+        if not party_size:
+            return self._ask("party_size", _("How many people will you be?"))
+        starts_at = self._starts_at()
+        if starts_at is None:
+            return self._ask_time(day, party_size)
+        try:
+            booking_check(
+                starts_at=starts_at,
+                party_size=party_size,
+                source=ReservationSource.WHATSAPP,
+                now=self.now,
+            )
+        except ValidationError as error:
+            return self._offer_alternatives(starts_at, party_size, _message(error))
+        name = self.slots.get("name") or self._known_name()
+        if not name:
+            return self._ask("name", _("Under what name shall I book?"))
+        self.slots["name"] = name
+        self.slots["waiting"] = "confirm"
+        self.slots["proposal"] = {
+            "kind": "book",
+            "starts_at": starts_at.isoformat(),
+            "party_size": party_size,
+            "name": name,
+            "area": self.slots.get("area", ""),
+            "key": uuid.uuid4().hex,
+        }
+        return Answer(
+            _("Shall I book a table for %(party)s on %(when)s under the name %(name)s? (yes/no)")
+            % {"party": party_size, "when": self._when(starts_at), "name": name}
+        )
+
+    def _known_name(self) -> str:
+        customer = self.conversation.customer
+        if customer is not None and customer.first_name:
+            return f"{customer.first_name} {customer.last_name}".strip()
+        return self.conversation.profile_name.strip()
+
+    def _ask_time(self, day: dt.date, party_size: int) -> Answer:
+        free = self._free_times(day, party_size)
+        question = _("At what time?")
+        if free:
+            question += " " + _("Free on %(day)s: %(times)s.") % {
+                "day": self._day_name(day),
+                "times": ", ".join(f"{moment.astimezone(self.zone):%H:%M}" for moment in free[:12]),
+            }
+        return self._ask("time", question)
+
+    def _offer_alternatives(self, starts_at: dt.datetime, party_size: int, why: str) -> Answer:
+        alternatives = selectors.alternatives_for(
+            starts_at=starts_at,
+            party_size=party_size,
+            area=self.slots.get("area", ""),
+            count=CHOICES,
+            now=self.now,
+        )
+        self.slots.pop("time", None)
+        if not alternatives:
+            self.slots.pop("date", None)
+            return self._ask("date", why + " " + _("Which other day would suit you?"))
+        self.slots["waiting"] = "choose_time"
+        self.slots["choices"] = [slot.starts_at.isoformat() for slot in alternatives]
+        lines = [
+            f"{number}. {self._when(slot.starts_at)}"
+            for number, slot in enumerate(alternatives, start=1)
+        ]
+        return Answer(
+            why
+            + " "
+            + _("The nearest free times are:")
+            + "\n"
+            + "\n".join(lines)
+            + "\n"
+            + _("Which one would you like? (1–%(count)s)") % {"count": len(alternatives)}
+        )
+
+    def _create(self, proposal: dict) -> Answer:
+        starts_at = dt.datetime.fromisoformat(proposal["starts_at"])
+        first_name, _space, last_name = proposal["name"].partition(" ")
+        try:
+            reservation, _created = booking_create(
+                source=ReservationSource.WHATSAPP,
+                starts_at=starts_at,
+                party_size=proposal["party_size"],
+                contact=Contact(
+                    first_name=first_name[:80],
+                    last_name=last_name[:80],
+                    phone=self.conversation.phone,
+                ),
+                area=proposal.get("area", ""),
+                submission_key=f"chat-{proposal['key']}",
+                now=self.now,
+            )
+        except ValidationError as error:
+            return self._offer_alternatives(starts_at, proposal["party_size"], _message(error))
+        self.conversation.customer = reservation.customer
+        self.slots = {}
+        if reservation.status == ReservationStatus.CONFIRMED:
+            reply = _(
+                "Done! Your table for %(party)s on %(when)s is booked. Reference: %(reference)s."
+            )
+        else:
+            reply = _(
+                "Thank you! We have your request for %(party)s on %(when)s (reference "
+                "%(reference)s); the restaurant will confirm it shortly."
+            )
+        return Answer(
+            reply
+            % {
+                "party": reservation.party_size,
+                "when": self._when(reservation.starts_at),
+                "reference": reservation.reference,
+            },
+            actions=[_action("booked", reservation)],
+        )
+
+    def _availability(self) -> Answer:
+        if re.search(
+            r"\b(?:mas grande|mayor|biggest|largest|maxim\w*|cuantas personas)\b", self.plain
+        ) and not self.slots.get("party_size"):
+            return Answer(
+                _(
+                    "Online we book tables for up to %(count)s people; for larger groups our "
+                    "team will help you."
+                )
+                % {"count": self._policy().online_max_party_size}
+            )
+        day = self._date()
+        if day is None:
+            return self._ask("date", _("For what day?"))
+        party_size = self.slots.get("party_size")
+        if not party_size:
+            return self._ask("party_size", _("For how many people?"))
+        if party_size > self._policy().online_max_party_size:
+            return self._hand_over(HandoffReason.LARGE_PARTY)
+        self.slots["goal"] = "book"
+        if self.slots.get("time"):
+            return self._book()
+        problem = self._day_problem(day, party_size)
+        if problem:
+            self.slots.pop("date")
+            return self._ask("date", problem + " " + _("Which other day would suit you?"))
+        return self._ask_time(day, party_size)
+
+    # The customer's own bookings ---------------------------------------------------------
+
+    def _own_bookings(self) -> list[Reservation]:
+        return list(
+            Reservation.objects.filter(
+                customer__phone=self.conversation.phone,
+                status__in=(ReservationStatus.PENDING, ReservationStatus.CONFIRMED),
+                starts_at__gte=self.now,
+            ).order_by("starts_at")[:LISTED_BOOKINGS]
+        )
+
+    def _own_booking(self, goal: str) -> Answer:
+        bookings = self._own_bookings()
+        chosen = self.slots.get("booking")
+        if chosen is not None:
+            reservation = next((item for item in bookings if item.pk == chosen), None)
+            if reservation is None:
+                self.slots = {}
+                return Answer(_("That booking can no longer be changed here."))
+            return (
+                self._propose_cancel(reservation) if goal == "cancel" else (self._propose_change())
+            )
+        if not bookings:
+            self.slots = {}
+            return Answer(
+                _(
+                    "I can't find any upcoming booking made with this phone number. Do you want "
+                    "to make one?"
+                )
+            )
+        named = [item for item in bookings if item.reference.lower() in self.plain] or bookings
+        if goal == "cancel" and self.understood.date is not None:
+            same_day = [
+                item
+                for item in named
+                if item.starts_at.astimezone(self.zone).date() == self.understood.date
+            ]
+            named = same_day or named
+        if len(named) == 1:
+            self.slots["booking"] = named[0].pk
+            if goal == "cancel":
+                return self._propose_cancel(named[0])
+            return self._propose_change()
+        self.slots["waiting"] = "choose_booking"
+        self.slots["choices"] = [item.pk for item in named]
+        lines = [f"{number}. {self._describe(item)}" for number, item in enumerate(named, 1)]
+        question = (
+            _("Which booking do you want to cancel?")
+            if goal == "cancel"
+            else _("Which booking do you want to change?")
+        )
+        return Answer(question + "\n" + "\n".join(lines))
+
+    def _booking(self) -> Reservation | None:
+        return next(
+            (item for item in self._own_bookings() if item.pk == self.slots.get("booking")), None
+        )
+
+    def _propose_cancel(self, reservation: Reservation) -> Answer:
+        self.slots["waiting"] = "confirm"
+        self.slots["proposal"] = {"kind": "cancel", "booking": reservation.pk}
+        return Answer(
+            _("Shall I cancel your booking %(booking)s? (yes/no)")
+            % {"booking": self._describe(reservation)}
+        )
+
+    def _cancel(self, proposal: dict) -> Answer:
+        reservation = self._booking_of(proposal)
+        self.slots = {}
+        if reservation is None:
+            return Answer(_("That booking can no longer be changed here."))
+        try:
+            booking_cancel_by_customer(reservation=reservation, now=self.now)
+        except ValidationError as error:
+            return Answer(_message(error) + " " + self._call_us())
+        return Answer(
+            _("Your booking %(reference)s is cancelled. We hope to see you another time!")
+            % {"reference": reservation.reference},
+            actions=[_action("cancelled", reservation)],
+        )
+
+    def _booking_of(self, proposal: dict) -> Reservation | None:
+        return next(
+            (item for item in self._own_bookings() if item.pk == proposal.get("booking")), None
+        )
+
+    def _propose_change(self) -> Answer:
+        reservation = self._booking()
+        if reservation is None:
+            self.slots = {}
+            return Answer(_("That booking can no longer be changed here."))
+        local = reservation.starts_at.astimezone(self.zone)
+        new_date, new_time = self.slots.get("date"), self.slots.get("time")
+        party_size = self.slots.get("party_size") or reservation.party_size
+        remark = self._remark()
+        if not (new_date or new_time or self.slots.get("party_size") or remark):
+            return self._ask(
+                "change",
+                _(
+                    "What would you like to change in your booking %(booking)s: the day, the time "
+                    "or the number of people?"
+                )
+                % {"booking": self._describe(reservation)},
+            )
+        if (
+            new_date == local.date().isoformat()
+            and not new_time
+            and not self.slots.get("party_size")
+            and not remark
+        ):
+            return self._ask(
+                "change", _("What would you like to change: the time or the number of people?")
+            )
+        day = dt.date.fromisoformat(new_date) if new_date else local.date()
+        time = dt.time.fromisoformat(new_time) if new_time else local.time().replace(tzinfo=None)
+        starts_at = dt.datetime.combine(day, time).replace(tzinfo=self.zone)
+        if party_size > max(self._policy().online_max_party_size, reservation.party_size):
+            return self._hand_over(HandoffReason.LARGE_PARTY)
+        if (starts_at, party_size) != (reservation.starts_at, reservation.party_size):
+            try:
+                booking_check(
+                    starts_at=starts_at,
+                    party_size=party_size,
+                    source=ReservationSource.WHATSAPP,
+                    exclude_reservation=reservation,
+                    now=self.now,
+                )
+            except ValidationError as error:
+                return self._offer_alternatives(starts_at, party_size, _message(error))
+        self.slots["waiting"] = "confirm"
+        self.slots["proposal"] = {
+            "kind": "change",
+            "booking": reservation.pk,
+            "starts_at": starts_at.isoformat(),
+            "party_size": party_size,
+            "remark": remark,
+        }
+        details = _("%(party)s people on %(when)s") % {
+            "party": party_size,
+            "when": self._when(starts_at),
+        }
+        if remark:
+            details += " — " + _("note: %(remark)s") % {"remark": remark}
+        return Answer(
+            _("Shall I change your booking %(reference)s to %(details)s? (yes/no)")
+            % {"reference": reservation.reference, "details": details}
+        )
+
+    def _remark(self) -> str:
+        """A remark to add to the booking (an allergy, a birthday), as written."""
+        if self.slots.get("remark"):
+            return self.slots["remark"]
+        if re.search(
+            r"\b(?:alergi\w*|allerg\w*|celiac\w*|vegan\w*|vegetarian\w*|cumple\w*|birthday|"
+            r"aniversario|anniversary|silla|high ?chair|wheelchair|ruedas|sorpresa|surprise|"
+            r"intoleran\w*|sin gluten|gluten)\b",
+            self.plain,
+        ):
+            self.slots["remark"] = self.text.strip()[:200]
+        return self.slots.get("remark", "")
+
+    def _change(self, proposal: dict) -> Answer:
+        reservation = self._booking_of(proposal)
+        self.slots = {}
+        if reservation is None:
+            return Answer(_("That booking can no longer be changed here."))
+        remark = proposal.get("remark", "")
+        requests = reservation.special_requests
+        if remark:
+            requests = f"{requests}\n{remark}".strip()[:500]
+        try:
+            moved = booking_reschedule_by_customer(
+                reservation=reservation,
+                starts_at=dt.datetime.fromisoformat(proposal["starts_at"]),
+                party_size=proposal["party_size"],
+                special_requests=requests if remark else None,
+                source=ReservationSource.WHATSAPP,
+                now=self.now,
+            )
+        except ValidationError as error:
+            return Answer(_message(error) + " " + self._call_us())
+        return Answer(
+            _("Done! Your booking %(reference)s is now for %(party)s people on %(when)s.")
+            % {
+                "reference": moved.reference,
+                "party": moved.party_size,
+                "when": self._when(moved.starts_at),
+            },
+            actions=[_action("changed", moved)],
+        )
+
+    # What the restaurant tells ------------------------------------------------------------
+
+    def _welcome(self) -> str:
+        return _(
+            "Hello! I'm the assistant of %(restaurant)s. I can book a table, check "
+            "availability, change or cancel your booking, and tell you about the menu and "
+            "opening hours. How can I help?"
+        ) % {"restaurant": connection.tenant.name}
+
+    def _menu(self) -> str:
+        dishes = list(
+            Dish.objects.orderable()
+            .select_related("category")
+            .order_by("category__menu_order", "category__name", "name")
+        )
+        if not dishes:
+            return _("Our menu is not online yet; our team can tell you about it.")
+        named = [dish for dish in dishes if normalise(dish.name) in self.plain]
+        if named:
+            return "\n".join(
+                f"{dish.name}: {money(dish.price)}"
+                + (f" — {dish.description[:160]}" if dish.description else "")
+                for dish in named
+            )
+        lines, category = [_("Our menu:")], None
+        for dish in dishes[:MENU_LINES]:
+            if dish.category_id != category:
+                category = dish.category_id
+                lines.append(f"*{dish.category.name}*")
+            lines.append(f"• {dish.name}: {money(dish.price)}")
+        if len(dishes) > MENU_LINES:
+            lines.append(_("…and %(count)s more.") % {"count": len(dishes) - MENU_LINES})
+        return "\n".join(lines)
+
+    def _hours(self) -> str:
+        snapshot = selectors.booking_policy_snapshot()
+        names = get_day_names("wide", locale=self.language)
+        lines = [_("Our opening hours:")]
+        for weekday in range(7):
+            periods = snapshot.periods.get(weekday)
+            spans = (
+                ", ".join(f"{opens:%H:%M}–{closes:%H:%M}" for opens, closes in periods)
+                if periods
+                else _("closed")
+            )
+            lines.append(f"{names[weekday].capitalize()}: {spans}")
+        today = self.now.astimezone(self.zone).date()
+        closed = [
+            today + dt.timedelta(days=offset)
+            for offset in range(60)
+            if snapshot.is_closed(today + dt.timedelta(days=offset))
+        ]
+        if closed:
+            lines.append(
+                _("Closed on: %(days)s.")
+                % {"days": ", ".join(self._day_name(day) for day in closed[:6])}
+            )
+        return "\n".join(lines)
+
+    def _call_us(self) -> str:
+        phone = self._policy().phone_display
+        if phone:
+            return _("You can call us on %(phone)s.") % {"phone": phone}
+        return _("Write 'person' and our team will help you.")
+
+    # Wording ------------------------------------------------------------------------------
+
+    def _day_name(self, day: dt.date) -> str:
+        pattern = "EEEE d 'de' MMMM" if self.language == "es" else "EEEE d MMMM"
+        return format_date(day, pattern, locale=self.language)
+
+    def _when(self, starts_at: dt.datetime) -> str:
+        local = starts_at.astimezone(self.zone)
+        return _("%(day)s at %(time)s") % {
+            "day": self._day_name(local.date()),
+            "time": f"{local:%H:%M}",
+        }
+
+    def _describe(self, reservation: Reservation) -> str:
+        return ngettext(
+            "%(reference)s: %(when)s, %(party)s person",
+            "%(reference)s: %(when)s, %(party)s people",
+            reservation.party_size,
+        ) % {
+            "reference": reservation.reference,
+            "when": self._when(reservation.starts_at),
+            "party": reservation.party_size,
+        }
+
+
+def _message(error: ValidationError) -> str:
+    return " ".join(str(message) for message in error.messages)
+
+
+def _action(kind: str, reservation: Reservation) -> dict:
+    return {
+        "type": kind,
+        "reference": reservation.reference,
+        "starts_at": reservation.starts_at.isoformat(),
+        "party_size": reservation.party_size,
+    }

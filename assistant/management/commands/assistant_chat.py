@@ -1,0 +1,71 @@
+"""Chat with a restaurant's assistant as one customer: JSON lines in, JSON lines out.
+
+Each input line ``{"text": …}`` is one customer message; each output line is the answer,
+``{"reply": …, "actions": […], "handoff": …}``, produced by exactly the code the WhatsApp
+webhooks run (``assistant.services.conversation_receive``), bookings and replies included.
+"""
+
+import datetime
+import json
+import sys
+import zoneinfo
+
+from django.core.management.base import BaseCommand, CommandError
+from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
+
+from assistant.services import Incoming, conversation_receive
+from notifications.models import E164
+from restaurants.models import Restaurant
+
+
+class Command(BaseCommand):
+    stealth_options = ("stdin",)
+    help = 'Chat with the assistant as the customer --phone ({"text": …} per line on stdin).'
+
+    def add_arguments(self, parser):
+        parser.add_argument("--restaurant", required=True, help="the restaurant's slug")
+        parser.add_argument("--phone", required=True, help="the customer's phone, +E.164")
+        parser.add_argument(
+            "--now",
+            help="the restaurant's local time, ISO 8601 (default: now); each message is a "
+            "second after the one before",
+        )
+
+    def handle(self, *args, restaurant, phone, now, **options):
+        lines = options.get("stdin") or sys.stdin
+        with schema_context(get_public_schema_name()):
+            found = Restaurant.objects.filter(slug=restaurant).first()
+        if found is None:
+            raise CommandError(f"No restaurant with the slug {restaurant!r}.")
+        try:
+            E164(phone)
+        except Exception as error:
+            raise CommandError(f"--phone is not an international number: {phone!r}.") from error
+        zone = zoneinfo.ZoneInfo(found.timezone)
+        moment = None
+        if now:
+            try:
+                moment = datetime.datetime.fromisoformat(now).replace(tzinfo=zone)
+            except ValueError as error:
+                raise CommandError(f"--now is not an ISO 8601 time: {now!r}.") from error
+        with tenant_context(found):
+            for number, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    text = json.loads(line)["text"]
+                except (ValueError, KeyError, TypeError) as error:
+                    raise CommandError(
+                        f"Line {number} is not a JSON object with a text."
+                    ) from error
+                turn = conversation_receive(
+                    incoming=Incoming(phone=phone, text=str(text)), now=moment
+                )
+                if moment is not None:
+                    moment += datetime.timedelta(seconds=1)
+                self.stdout.write(
+                    json.dumps(
+                        {"reply": turn.reply, "actions": turn.actions, "handoff": turn.handoff},
+                        ensure_ascii=False,
+                    )
+                )
