@@ -152,7 +152,7 @@ class ConversationMessage(models.Model):
         related_name="+",
         verbose_name=_("delivery"),
     )
-    created_at = models.DateTimeField(_("at"), db_index=True)
+    created_at = models.DateTimeField(_("written at"), db_index=True)
 
     class Meta:
         verbose_name = _("chat message")

@@ -43,6 +43,8 @@ class Incoming:
     receiving: str = ""  # the number (or Meta phone number id) the customer wrote to
     profile_name: str = ""
     provider_message_id: str = ""
+    # What a message that is not text is (image, audio, sticker …); "" for text.
+    media: str = ""
 
 
 @dataclass
@@ -123,8 +125,17 @@ def conversation_receive(*, incoming: Incoming, now: dt.datetime | None = None) 
         conversation_hand_over(conversation=conversation, reason=HandoffReason.ASSISTANT_OFF)
     if conversation.speaker == Speaker.STAFF:
         conversation.save()
-        live.conversation_changed(conversation)
+        if was_with_staff:  # a hand-over just now has told the screens already
+            live.conversation_changed(conversation)
         return Turn(handoff=True)
+    if incoming.media:
+        conversation.save()
+        with translation.override(conversation.language):
+            reply = translation.gettext(
+                "I can only read text messages. Could you write it to me, please?"
+            )
+        reply_send(conversation=conversation, body=reply, now=now)
+        return Turn(reply=reply)
     with translation.override(conversation.language):
         answer = dialogue.respond(
             conversation=conversation, text=incoming.text, now=now, settings=settings

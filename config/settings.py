@@ -64,6 +64,15 @@ try:
     TWILIO_WHATSAPP_FROM = env.string("TWILIO_WHATSAPP_FROM", "")
     TWILIO_SMS_FROM = env.string("TWILIO_SMS_FROM", "")
     TWILIO_TIMEOUT_SECONDS = env.integer("TWILIO_TIMEOUT_SECONDS", 10)
+    # Twilio's REST API; another address only for a stand-in (tests, a mock server).
+    TWILIO_API_URL = env.string("TWILIO_API_URL", "https://api.twilio.com")
+    # The platform's Meta app (WhatsApp Cloud API): webhooks it signs, the word typed in its
+    # webhook settings, and the token replies are sent with; a restaurant may set its own.
+    META_APP_SECRET = env.string("META_APP_SECRET", "")
+    META_VERIFY_TOKEN = env.string("META_VERIFY_TOKEN", "")
+    META_ACCESS_TOKEN = env.string("META_ACCESS_TOKEN", "")
+    META_GRAPH_URL = env.string("META_GRAPH_URL", "https://graph.facebook.com/v21.0")
+    META_TIMEOUT_SECONDS = env.integer("META_TIMEOUT_SECONDS", 10)
     # Without an email server, email messages go to the outbox only.
     EMAIL_HOST = env.string("EMAIL_HOST", "")
     EMAIL_PORT = env.integer("EMAIL_PORT", 587)

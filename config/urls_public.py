@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from assistant import webhooks as chats
 from config.health import health
 from restaurants.admin import platform_admin
 from restaurants.views import platform_home, robots_txt
@@ -12,4 +13,11 @@ urlpatterns = [
     path("health", health, name="health"),
     path("robots.txt", robots_txt, name="robots"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Providers' webhooks shared by every restaurant: the number written to picks it.
+    path(
+        "webhooks/twilio/whatsapp/",
+        chats.platform_twilio_whatsapp,
+        name="platform-twilio-whatsapp",
+    ),
+    path("webhooks/meta/whatsapp/", chats.platform_meta_whatsapp, name="platform-meta-whatsapp"),
 ]

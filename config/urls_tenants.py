@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from assistant import webhooks as chats
 from booking import views as public
 from config.health import health
 from floor import views as live
@@ -30,6 +31,7 @@ urlpatterns = [
     path("health", health, name="health"),
     path("robots.txt", robots_txt, name="robots"),
     path("twilio/status/", webhooks.twilio_status, name="twilio-status"),
-    path("twilio/inbound/", webhooks.twilio_inbound, name="twilio-inbound"),
+    path("twilio/inbound/", chats.twilio_inbound, name="twilio-inbound"),
+    path("whatsapp/meta/", chats.meta_whatsapp, name="meta-whatsapp"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -28,7 +28,7 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from floor import selectors
-from floor.selectors import can_watch_floor
+from floor.selectors import can_see_chats, can_watch_floor
 from restaurants import live
 from restaurants.websocket import CLOSE_BAD_MESSAGE, CLOSE_FORBIDDEN, restaurant_database
 
@@ -50,6 +50,8 @@ PING_SECONDS = 15
 RECONNECT_MAX_SECONDS = 10
 # Close code for a screen that is let go (it reconnects and starts again).
 CLOSE_TRY_AGAIN = 1013
+# The customers' chats: kept from screens whose staff may not read them.
+CHAT_EVENTS = live.event_text_start("conversation_")
 # The days the timeline may ask for: ten years either side of today is more than any screen
 # needs, and keeps far from the calendar's ends, where a day's bounds overflow.
 TIMELINE_REACH = dt.timedelta(days=3653)
@@ -61,6 +63,8 @@ class LiveFloorConsumer(AsyncJsonWebsocketConsumer):
     Client messages: ``{"type": "resync"}`` (the state again) and
     ``{"type": "day", "day": "YYYY-MM-DD"}`` (that day's bookings for the timeline).
     An ``initial_state`` that is not the first of the socket carries ``"resync": true``.
+    Staff who may not read customers' chats get neither the chats waiting in the state nor
+    their events.
     """
 
     # Events come from the process's LiveHub, not from a channel-layer channel per socket.
@@ -68,6 +72,7 @@ class LiveFloorConsumer(AsyncJsonWebsocketConsumer):
     hub: LiveHub | None = None
     restaurant = None
     bad_messages = 0
+    sees_chats = False
 
     async def __call__(self, scope, receive, send):
         loop = asyncio.get_running_loop()
@@ -110,6 +115,7 @@ class LiveFloorConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.restaurant = restaurant
+        self.sees_chats = can_see_chats(user)
         self.channel = live.live_channel(restaurant.schema_name)
         await self.accept()
         self.hub = LiveHub.of_running_loop()
@@ -172,6 +178,8 @@ class LiveFloorConsumer(AsyncJsonWebsocketConsumer):
 
     def deliver(self, message: dict) -> None:
         """Queue an event (called by the hub for every event of the restaurant)."""
+        if not self.sees_chats and message["text"].startswith(CHAT_EVENTS):
+            return
         self.backlog.append(message)
         if len(self.backlog) > BACKLOG_LIMIT:
             self.resync(f"more than {BACKLOG_LIMIT} events behind")
@@ -283,7 +291,7 @@ class _StateRead:
     def __init__(self):
         self.started = False
         self.task: asyncio.Task | None = None
-        self.texts: dict[bool, str] = {}
+        self.texts: dict[tuple[bool, bool], str] = {}  # by (resync, sees chats)
 
 
 class LiveHub:
@@ -375,9 +383,12 @@ class LiveHub:
             read = self.reads[schema_name] = _StateRead()
             read.task = self.loop.create_task(self._read_state(read, screen.restaurant))
         state = await asyncio.shield(read.task)
-        text = read.texts.get(resync)
+        key = (resync, screen.sees_chats)
+        text = read.texts.get(key)
         if text is None:
-            text = read.texts[resync] = json.dumps(
+            if not screen.sees_chats:
+                state = {name: part for name, part in state.items() if name != "conversations"}
+            text = read.texts[key] = json.dumps(
                 {**state, "resync": True} if resync else state, separators=(",", ":")
             )
         return text

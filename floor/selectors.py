@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from analytics.live import alert_payload
 from analytics.models import Alert
+from assistant.live import conversation_payload
+from assistant.selectors import conversations_waiting
 from reservations.live import reservation_payload, table_payload
 from reservations.models import Reservation, ReservationStatus, Table
 from reservations.selectors import floor_occupancy, restaurant_zone
@@ -15,6 +17,8 @@ from restaurants.live import EVENT_VERSION
 
 # Who may watch the floor: staff who can see the restaurant's tables and bookings.
 LIVE_PERMISSIONS = ("reservations.view_table", "reservations.view_reservation")
+# Who of them also sees the customers' chats waiting for staff: those who may open the inbox.
+CHATS_PERMISSION = "assistant.view_conversation"
 # The floor shows what still matters today: not cancelled bookings.
 SHOWN_STATUSES = [
     ReservationStatus.PENDING,
@@ -53,7 +57,18 @@ def live_state(*, day: dt.date | None = None) -> dict:
         "reservations": live_day(day=day),
         "alerts": [alert_payload(alert) for alert in Alert.objects.unresolved()[:50]],
         "metrics": floor_occupancy(),
+        "conversations": live_conversations(),
     }
+
+
+def live_conversations() -> list[dict]:
+    """The customers' chats waiting for staff, the longest waiting first."""
+    return [
+        conversation_payload(
+            conversation, last_body=conversation.last_body, last_author=conversation.last_author
+        )
+        for conversation in conversations_waiting()[:50]
+    ]
 
 
 def can_watch_floor(user) -> bool:
@@ -65,3 +80,8 @@ def can_watch_floor(user) -> bool:
         and user.is_staff
         and user.has_perms(LIVE_PERMISSIONS)
     )
+
+
+def can_see_chats(user) -> bool:
+    """Staff watching the floor who may also read the customers' chats waiting for them."""
+    return can_watch_floor(user) and user.has_perm(CHATS_PERMISSION)

@@ -6,13 +6,15 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from analytics import services as alerts
 from analytics.models import Alert
+from assistant.models import HandoffReason, Speaker
 from booking.services.bookings import booking_transition
-from floor.selectors import can_watch_floor
+from floor.selectors import can_see_chats, can_watch_floor
 from reservations.models import (
     RESERVATION_TRANSITIONS,
     Reservation,
@@ -25,11 +27,14 @@ from reservations.services.tables import table_set_status
 
 
 def live_floor(request):
-    """The floor by area, today's bookings on a timeline, and the open alerts, kept live."""
+    """The floor by area, today's bookings on a timeline, the open alerts and the customers'
+    chats waiting for staff, kept live."""
     if not can_watch_floor(request.user):
         raise PermissionDenied
     labels = {
         "table_status": dict(TableStatus.choices),
+        "handoff_reason": dict(HandoffReason.choices),
+        "author": {"customer": _("Customer"), **dict(Speaker.choices)},
         "reservation_status": dict(ReservationStatus.choices),
         "areas": dict(TableArea.choices),
         "transitions": {status: sorted(moves) for status, moves in RESERVATION_TRANSITIONS.items()},
@@ -60,12 +65,17 @@ def live_floor(request):
             "close": _("Close"),
             "cancel_question": _("Cancel this booking? The customer will be told."),
             "cancel_yes": _("Yes, cancel it"),
+            "no_chats": _("No chats waiting."),
+            "waiting_since": _("waiting since"),
+            "open_chat": _("Open the chat"),
         },
+        "inbox_url": reverse("admin:assistant_conversation_changelist"),
     }
     context = {
         **admin.site.each_context(request),
         "title": _("Live floor"),
         "labels": labels,
+        "can_see_chats": can_see_chats(request.user),
         "can_change": request.user.has_perms(
             ["reservations.change_reservation", "reservations.change_table"]
         ),

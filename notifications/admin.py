@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from notifications import texts
+from notifications import services, texts
 from notifications.models import Message, MessageTemplate, MessagingSettings, OptOut
 from restaurants.admin import ReadOnlyModelAdmin, StaffModelAdmin
 
@@ -133,17 +133,25 @@ class MessageTemplateAdmin(StaffModelAdmin):
         )
 
 
-class MessagingSettingsForm(forms.ModelForm):
-    # Write-only: the stored token is never sent back to the browser.
-    new_twilio_auth_token = forms.CharField(
-        label=_("Twilio auth token"),
+def _secret_fields(label):
+    """A write-only secret: a new value (never shown), or a box to remove the stored one."""
+    new = forms.CharField(
+        label=label,
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text=_("Leave empty to keep the current token."),
+        help_text=_("Leave empty to keep the current one."),
     )
-    forget_twilio_auth_token = forms.BooleanField(
-        label=_("Remove the stored token"), required=False
-    )
+    return new, forms.BooleanField(label=_("Remove the stored one"), required=False)
+
+
+# Secrets stored on the settings and never sent back to the browser.
+SECRETS = ["twilio_auth_token", "meta_access_token", "meta_app_secret"]
+
+
+class MessagingSettingsForm(forms.ModelForm):
+    new_twilio_auth_token, forget_twilio_auth_token = _secret_fields(_("Twilio auth token"))
+    new_meta_access_token, forget_meta_access_token = _secret_fields(_("Meta access token"))
+    new_meta_app_secret, forget_meta_app_secret = _secret_fields(_("Meta app secret"))
 
     class Meta:
         model = MessagingSettings
@@ -154,16 +162,32 @@ class MessagingSettingsForm(forms.ModelForm):
             "sms_from",
             "email_from",
             "twilio_account_sid",
+            "meta_phone_number_id",
+            "meta_verify_token",
         ]
+
+    def clean(self):
+        cleaned = super().clean()
+        numbers = MessagingSettings(
+            whatsapp_from=cleaned.get("whatsapp_from") or "",
+            sms_from=cleaned.get("sms_from") or "",
+            meta_phone_number_id=cleaned.get("meta_phone_number_id") or "",
+        )
+        try:
+            services.inbound_numbers_check(messaging=numbers)
+        except ValidationError as error:
+            self.add_error(None, error)
+        return cleaned
 
     def save(self, commit=True):
         settings = super().save(commit=False)
-        if self.cleaned_data.get("forget_twilio_auth_token"):
-            settings.twilio_auth_token = ""
-        elif self.cleaned_data.get("new_twilio_auth_token"):
-            settings.twilio_auth_token = self.cleaned_data["new_twilio_auth_token"]
+        for secret in SECRETS:
+            if self.cleaned_data.get(f"forget_{secret}"):
+                setattr(settings, secret, "")
+            elif self.cleaned_data.get(f"new_{secret}"):
+                setattr(settings, secret, self.cleaned_data[f"new_{secret}"])
         if commit:
-            settings.save()
+            services.messaging_settings_save(messaging=settings)
         return settings
 
 
@@ -171,10 +195,42 @@ class MessagingSettingsForm(forms.ModelForm):
 class MessagingSettingsAdmin(StaffModelAdmin):
     form = MessagingSettingsForm
     list_display = ["__str__", "preferred_channel", "reminder_hours", "token_set"]
+    fieldsets = [
+        (None, {"fields": ["preferred_channel", "reminder_hours", "email_from"]}),
+        (
+            "Twilio",
+            {
+                "fields": [
+                    "whatsapp_from",
+                    "sms_from",
+                    "twilio_account_sid",
+                    "new_twilio_auth_token",
+                    "forget_twilio_auth_token",
+                ]
+            },
+        ),
+        (
+            _("Meta WhatsApp Cloud API"),
+            {
+                "fields": [
+                    "meta_phone_number_id",
+                    "new_meta_access_token",
+                    "forget_meta_access_token",
+                    "new_meta_app_secret",
+                    "forget_meta_app_secret",
+                    "meta_verify_token",
+                ]
+            },
+        ),
+    ]
 
     @admin.display(description=_("Twilio auth token set"), boolean=True)
     def token_set(self, settings):
         return bool(settings.twilio_auth_token)
+
+    def save_model(self, request, obj, form, change):
+        # The numbers customers write to go to the platform's table with the settings.
+        services.messaging_settings_save(messaging=obj)
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not MessagingSettings.objects.exists()

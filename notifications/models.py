@@ -158,7 +158,8 @@ class Message(models.Model):
     # the number (or Meta phone number id) they wrote to. Blank: the restaurant's default.
     via = models.CharField(max_length=10, blank=True, editable=False)
     sender = models.CharField(max_length=64, blank=True, editable=False)
-    provider_message_id = models.CharField(_("provider's id"), max_length=64, blank=True)
+    # Meta's ids (wamid.…) run to 60 characters and more.
+    provider_message_id = models.CharField(_("provider's id"), max_length=128, blank=True)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     # One message per (reservation, event, channel[, moment]), whoever asks how often.

@@ -1,4 +1,5 @@
-"""Handing one message to the world: Twilio (WhatsApp, SMS), an email server, or the outbox.
+"""Handing one message to the world: Twilio (WhatsApp, SMS), Meta's WhatsApp Cloud API, an
+email server, or the outbox.
 
 Each sender returns what the provider answered, or raises ``SendFailed`` saying whether
 trying again later can help (timeouts, 429 and 5xx) or not (a number that cannot receive
@@ -67,11 +68,13 @@ def _twilio_client(account: TwilioAccount) -> Client:
     # One client (and its pooled HTTPS connections) per account and process.
     key = (account.account_sid, account.auth_token)
     if key not in _clients:
-        _clients[key] = Client(
+        client = Client(
             account.account_sid,
             account.auth_token,
             http_client=TwilioHttpClient(timeout=settings.TWILIO_TIMEOUT_SECONDS),
         )
+        client.api.base_url = settings.TWILIO_API_URL
+        _clients[key] = client
     return _clients[key]
 
 
@@ -80,9 +83,16 @@ def status_callback_url(public_url: str) -> str:
 
 
 def send_twilio(
-    *, account: TwilioAccount, channel: str, to: str, body: str, callback_url: str
+    *,
+    account: TwilioAccount,
+    channel: str,
+    to: str,
+    body: str,
+    callback_url: str,
+    sender: str = "",
 ) -> Sent:
-    sender = account.whatsapp_from if channel == Channel.WHATSAPP else account.sms_from
+    """Send through Twilio from ``sender`` (blank: the account's number for the channel)."""
+    sender = sender or (account.whatsapp_from if channel == Channel.WHATSAPP else account.sms_from)
     if not sender:
         raise SendFailed(f"no {channel} sender number is set", retry=False)
     if channel == Channel.WHATSAPP:
@@ -103,6 +113,54 @@ def send_twilio(
             f"Twilio could not be reached: {type(error).__name__}", retry=True
         ) from None
     return Sent(provider="twilio", provider_message_id=created.sid or "")
+
+
+# Meta's error codes that a later try may get through: throttling and passing outages.
+META_RETRY_CODES = {1, 2, 4, 17, 80007, 130429, 131000, 131016, 131056, 133004}
+
+_meta_session = requests.Session()
+
+
+def send_meta(*, phone_number_id: str, access_token: str, to: str, body: str) -> Sent:
+    """Send a WhatsApp text through Meta's Cloud API from the number ``phone_number_id``."""
+    url = f"{settings.META_GRAPH_URL.rstrip('/')}/{phone_number_id}/messages"
+    payload = {
+        "messaging_product": "whatsapp",
+        "to": to.removeprefix("+"),
+        "type": "text",
+        "text": {"body": body},
+    }
+    try:
+        response = _meta_session.post(
+            url,
+            json=payload,
+            headers={"Authorization": f"Bearer {access_token}"},
+            timeout=settings.META_TIMEOUT_SECONDS,
+        )
+    except requests.Timeout:
+        raise SendFailed("Meta did not answer in time", retry=True) from None
+    except requests.RequestException as error:
+        raise SendFailed(f"Meta could not be reached: {type(error).__name__}", retry=True) from None
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    answer = answer if isinstance(answer, dict) else {}
+    if response.status_code >= 300:
+        error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+        code = error.get("code")
+        retry = (
+            response.status_code == 429
+            or response.status_code >= 500
+            or code in META_RETRY_CODES
+            or bool(error.get("is_transient"))
+        )
+        text = str(error.get("message") or response.reason or "")[:300]
+        raise SendFailed(f"Meta {response.status_code} (code {code}): {text}", retry=retry)
+    messages = answer.get("messages")
+    first = messages[0] if isinstance(messages, list) and messages else {}
+    message_id = first.get("id") if isinstance(first, dict) else ""
+    return Sent(provider="meta", provider_message_id=str(message_id or "")[:128])
 
 
 def email_configured() -> bool:

@@ -15,7 +15,8 @@ from babel.dates import format_date
 from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -36,6 +37,7 @@ from notifications.models import (
 from reservations.links import manage_token_for
 from reservations.models import Reservation, ReservationStatus
 from reservations.selectors import booking_policy_cached, restaurant_zone
+from restaurants.models import InboundNumber, InboundProvider
 from restaurants.money import money
 
 logger = logging.getLogger(__name__)
@@ -51,11 +53,75 @@ def messaging_settings() -> MessagingSettings:
     return current if current is not None else MessagingSettings.objects.create()
 
 
-def restaurant_public_url() -> str:
-    """This restaurant's address as customers and Twilio reach it (settings behind a proxy)."""
-    host = f"{connection.tenant.slug}.{settings.TENANT_BASE_DOMAIN}"
+def _inbound_numbers(messaging: MessagingSettings) -> dict[tuple[str, str], str]:
+    """The numbers customers write to under ``messaging``: (provider, address) → its field."""
+    numbers: dict[tuple[str, str], str] = {}
+    for field in ("whatsapp_from", "sms_from"):
+        if getattr(messaging, field):
+            numbers.setdefault((InboundProvider.TWILIO, getattr(messaging, field)), field)
+    if messaging.meta_phone_number_id:
+        numbers[(InboundProvider.META, messaging.meta_phone_number_id)] = "meta_phone_number_id"
+    return numbers
+
+
+def inbound_numbers_check(*, messaging: MessagingSettings) -> None:
+    """ValidationError on each field whose number another restaurant already receives on."""
+    restaurant = connection.tenant
+    errors: dict[str, list[str]] = {}
+    for (provider, address), field in _inbound_numbers(messaging).items():
+        taken = (
+            InboundNumber.objects.filter(provider=provider, address=address)
+            .exclude(restaurant_id=restaurant.pk)
+            .exists()
+        )
+        if taken:
+            errors.setdefault(field, []).append(
+                translation.gettext(
+                    "Another restaurant already receives its customers' messages on %(number)s."
+                )
+                % {"number": address}
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def messaging_settings_save(*, messaging: MessagingSettings) -> MessagingSettings:
+    """Save this restaurant's messaging settings and put its numbers in the public table that
+    platform webhooks find restaurants by; a number another restaurant has is refused
+    (ValidationError on its field)."""
+    inbound_numbers_check(messaging=messaging)
+    messaging.save()
+    restaurant = connection.tenant
+    numbers = _inbound_numbers(messaging)
+    InboundNumber.objects.filter(restaurant_id=restaurant.pk).delete()
+    try:
+        with transaction.atomic():
+            InboundNumber.objects.bulk_create(
+                InboundNumber(provider=provider, address=address, restaurant_id=restaurant.pk)
+                for provider, address in numbers
+            )
+    except IntegrityError:
+        # Another restaurant took one of the numbers since the check above.
+        inbound_numbers_check(messaging=messaging)
+        raise
+    return messaging
+
+
+def _public_url(host: str) -> str:
     port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
     return f"{settings.PUBLIC_SCHEME}://{host}{port}"
+
+
+def restaurant_public_url() -> str:
+    """This restaurant's address as customers and Twilio reach it (settings behind a proxy)."""
+    return _public_url(f"{connection.tenant.slug}.{settings.TENANT_BASE_DOMAIN}")
+
+
+def platform_public_url() -> str:
+    """The platform's own address as providers reach it (its base domain; settings behind a
+    proxy): the webhooks shared by every restaurant are signed on it."""
+    return _public_url(settings.TENANT_BASE_DOMAIN)
 
 
 def _channels(preferred: str) -> list[str]:
@@ -298,6 +364,17 @@ def _send(message: Message) -> senders.Sent:
             subject=message.subject,
             body=message.body,
         )
+    if message.via == InboundProvider.META:
+        phone_number_id = message.sender or messaging.meta_phone_number_id
+        access_token = messaging.meta_access_token or settings.META_ACCESS_TOKEN
+        if not (phone_number_id and access_token):
+            return senders.Sent(provider=senders.OUTBOX)
+        return senders.send_meta(
+            phone_number_id=phone_number_id,
+            access_token=access_token,
+            to=message.recipient,
+            body=message.body,
+        )
     account = senders.twilio_account(messaging)
     if account is None:
         return senders.Sent(provider=senders.OUTBOX)
@@ -307,10 +384,12 @@ def _send(message: Message) -> senders.Sent:
         to=message.recipient,
         body=message.body,
         callback_url=senders.status_callback_url(restaurant_public_url()),
+        sender=message.sender,
     )
 
 
-# Twilio's statuses that the log keeps; the others (queued, sending, …) change nothing.
+# Twilio's and Meta's statuses that the log keeps; the others (queued, sending, …) change
+# nothing.
 PROVIDER_STATUSES = {
     "sent": MessageStatus.SENT,
     "delivered": MessageStatus.DELIVERED,
@@ -326,8 +405,17 @@ STATUS_TIMES = {
 }
 
 
+PROVIDER_NAMES = {InboundProvider.TWILIO: "Twilio", InboundProvider.META: "Meta"}
+
+
 @transaction.atomic
-def message_status_record(*, provider_message_id: str, provider_status: str, error_code: str = ""):
+def message_status_record(
+    *,
+    provider_message_id: str,
+    provider_status: str,
+    error_code: str = "",
+    provider: str = InboundProvider.TWILIO,
+):
     """Note what the provider says became of a message; a status never goes back (a late or
     replayed callback changes nothing). Returns the message, or None if it is not ours."""
     status = PROVIDER_STATUSES.get(provider_status)
@@ -342,9 +430,38 @@ def message_status_record(*, provider_message_id: str, provider_status: str, err
         return message
     fields = {"status": status, STATUS_TIMES[status]: timezone.now()}
     if status == MessageStatus.FAILED:
-        fields["error"] = f"Twilio error {error_code or '?'} ({provider_status})"
+        name = PROVIDER_NAMES.get(provider, provider)
+        fields["error"] = f"{name} error {error_code or '?'} ({provider_status})"
     _finish(message, **fields)
     return message
+
+
+STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "BAJA", "ALTO", "PARAR"}
+# In a chat "cancel" or "alto" alone is far likelier about a booking than about messages.
+CHAT_STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "BAJA"}
+START_WORDS = {"START", "UNSTOP", "YES", "ALTA", "INICIO"}
+
+
+def opt_out_reply_take(*, channel: str, address: str, text: str, opt_out_type: str = "") -> bool:
+    """A customer's message that is STOP (or the provider says it is an opt-out) opts them
+    out of ``channel``, START back in; True if it was one of these, and nothing else is due.
+
+    START words count only from a customer who opted out: "yes" from anyone else is an
+    answer to the assistant."""
+    word = text.strip().upper()
+    opt_out_type = opt_out_type.upper()
+    if not address:
+        return False
+    stop_words = CHAT_STOP_WORDS if channel == Channel.WHATSAPP else STOP_WORDS
+    if opt_out_type == "STOP" or word in stop_words:
+        opt_out(channel=channel, address=address)
+        return True
+    if (opt_out_type == "START" or word in START_WORDS) and OptOut.objects.filter(
+        channel=channel, address=address
+    ).exists():
+        opt_in(channel=channel, address=address)
+        return True
+    return False
 
 
 def opt_out(*, channel: str, address: str) -> None:

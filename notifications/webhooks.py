@@ -1,4 +1,5 @@
-"""Twilio calling back: delivery statuses of our messages, and customers' replies (STOP).
+"""Twilio calling back: delivery statuses of our messages (customers' messages in are the
+assistant's door, assistant/webhooks.py, which checks them the same way).
 
 Only requests signed by the account that sent the restaurant's messages are taken; the
 signature covers the exact public URL Twilio called, which behind a proxy is rebuilt from
@@ -21,25 +22,30 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
-from notifications import services
-from notifications.models import Channel, OptOut
+from notifications import selectors, services
 from restaurants.parsers import has_forbidden_characters
 
 logger = logging.getLogger(__name__)
 
-STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "BAJA", "ALTO", "PARAR"}
-START_WORDS = {"START", "UNSTOP", "YES", "ALTA", "INICIO"}
-ADDRESS_MAX_LENGTH = OptOut._meta.get_field("address").max_length
 
-
-def _signed(request) -> bool:
+def twilio_signed(request, *, public_url: str) -> bool:
+    """Whether the platform's or this restaurant's Twilio account signed ``request`` for
+    the URL it called on ``public_url``."""
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
-    url = services.restaurant_public_url() + request.get_full_path()
-    messaging = services.messaging_settings()
+    url = public_url + request.get_full_path()
+    messaging = selectors.messaging_settings_read()
     tokens = {messaging.twilio_auth_token, settings.TWILIO_AUTH_TOKEN} - {""}
     return any(RequestValidator(token).validate(url, request.POST, signature) for token in tokens)
+
+
+def has_control_characters(request) -> bool:
+    """Whether a posted field's name or value holds a character no field of ours takes."""
+    return any(
+        has_forbidden_characters(name) or any(map(has_forbidden_characters, values))
+        for name, values in request.POST.lists()
+    )
 
 
 def twilio_webhook(view):
@@ -49,13 +55,10 @@ def twilio_webhook(view):
     @require_POST
     @functools.wraps(view)
     def signed_view(request):
-        if not _signed(request):
+        if not twilio_signed(request, public_url=services.restaurant_public_url()):
             logger.warning("%s refused: bad or missing signature", view.__name__)
             return HttpResponse(status=403)
-        if any(
-            has_forbidden_characters(name) or any(map(has_forbidden_characters, values))
-            for name, values in request.POST.lists()
-        ):
+        if has_control_characters(request):
             logger.warning("%s refused: a field holds control characters", view.__name__)
             return HttpResponse(status=400)
         return view(request)
@@ -72,21 +75,3 @@ def twilio_status(request):
         error_code=request.POST.get("ErrorCode", ""),
     )
     return HttpResponse(status=204)
-
-
-@twilio_webhook
-def twilio_inbound(request):
-    """A customer's reply: STOP opts the number out of that channel, START back in."""
-    sender = request.POST.get("From", "")
-    channel = Channel.WHATSAPP if sender.startswith("whatsapp:") else Channel.SMS
-    address = sender.removeprefix("whatsapp:")
-    if len(address) > ADDRESS_MAX_LENGTH:
-        logger.warning("twilio_inbound refused: a sender of %d characters", len(address))
-        return HttpResponse(status=400)
-    word = request.POST.get("Body", "").strip().upper()
-    opt_out_type = request.POST.get("OptOutType", "").upper()
-    if address and (opt_out_type == "STOP" or word in STOP_WORDS):
-        services.opt_out(channel=channel, address=address)
-    elif address and (opt_out_type == "START" or word in START_WORDS):
-        services.opt_in(channel=channel, address=address)
-    return HttpResponse("<Response></Response>", content_type="text/xml")

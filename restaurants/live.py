@@ -1,7 +1,7 @@
 """Live events to the staff screens of one restaurant, over Redis pub/sub.
 
 Any app may publish through this module; what each event carries is built by the app
-that owns the object (``reservations.live``, ``analytics.live``).
+that owns the object (``reservations.live``, ``analytics.live``, ``assistant.live``).
 
 Every event is a small JSON object: ``type``, ``version`` and the changed object. It leaves
 only after the change's transaction commits, from whichever process made it (web or worker),
@@ -48,6 +48,8 @@ EVENT_TYPES = frozenset(
         "alert_acknowledged",
         "alert_resolved",
         "metrics_updated",
+        "conversation_waiting",
+        "conversation_closed",
     }
 )
 # Redis answers in a millisecond; one that takes longer than this is treated as down.
@@ -76,6 +78,12 @@ def _channel(prefix: str, schema_name: str) -> str:
     return f"{prefix}:live:{schema_name}"
 
 
+def event_text_start(type_start: str) -> str:
+    """How an event's text begins when its type begins with ``type_start``: a subscriber
+    tells events apart without decoding each one."""
+    return '{"type":' + json.dumps(type_start)[:-1]
+
+
 def live_event_send(*, type: str, **objects) -> None:
     """Send an event to this restaurant's staff screens once the transaction commits.
 
@@ -90,7 +98,7 @@ def live_event_send(*, type: str, **objects) -> None:
 
 
 def _publish(schema_name: str, event: dict) -> None:
-    # Encoded once here, not once per screen.
+    # Encoded once here, not once per screen; "type" comes first (see event_text_start).
     text = json.dumps(event, separators=(",", ":"))
     _publisher().publish(settings.REDIS_URL, settings.CACHE_KEY_PREFIX, schema_name, text)
 

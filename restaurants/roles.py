@@ -17,6 +17,14 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "billing.*",
         "notifications.*",
         "analytics.*",
+        # The chats' inbox and the assistant's settings; chats are never added or deleted
+        # by hand (customers begin them, the retention job removes them).
+        "assistant.view_conversation",
+        "assistant.change_conversation",
+        "assistant.reply_conversation",
+        "assistant.view_assistantsettings",
+        "assistant.add_assistantsettings",
+        "assistant.change_assistantsettings",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

@@ -33,14 +33,15 @@ from django_tenants.utils import quote_schema_name
 logger = logging.getLogger(__name__)
 
 SCHEMA_LOGGER = "django.db.backends.schema"
-# Data migrations of the tenant apps' libraries (Django, axes); on an empty schema they find no
-# rows.
+# Data migrations of the tenant apps (Django's, axes', ours) that find no rows on an empty
+# schema.
 EMPTY_SCHEMA_NOOPS = frozenset(
     {
         "django.contrib.contenttypes.migrations.0002_remove_content_type_name.add_legacy_name",
         "django.contrib.auth.migrations.0011_update_proxy_permissions."
         "update_proxy_model_permissions",
         "axes.migrations.0007_alter_accessattempt_unique_together.deduplicate_attempts",
+        "notifications.migrations.0004_inbound_numbers_fill.inbound_numbers_fill",
     }
 )
 

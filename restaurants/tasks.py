@@ -1,7 +1,7 @@
-"""Scheduled work for every restaurant: one dispatcher per job, one task per restaurant.
+"""Scheduled work for every restaurant: one dispatcher per job, its tasks per restaurant.
 
-Celery beat sends ``restaurants.dispatch`` with a job's name; the dispatcher sends that
-job's task once per active restaurant, naming its schema. Each task runs in that schema
+Celery beat sends ``restaurants.dispatch`` with a job's name; the dispatcher sends each of
+that job's tasks once per active restaurant, naming its schema. Each task runs in that schema
 only; a restaurant that is gone, inactive or broken is logged with its schema name and
 leaves the others untouched. The jobs' services are idempotent, so a redelivered task or
 two beats running at once change nothing the second time.
@@ -22,14 +22,15 @@ from restaurants.models import Restaurant
 
 logger = logging.getLogger(__name__)
 
-# job → the task run for each restaurant
-JOBS: dict[str, str] = {
-    "activate": "booking.clock",
-    "metrics": "analytics.metrics",
-    "alerts": "analytics.alerts",
-    "cleanup": "analytics.cleanup",
-    "reminders": "notifications.reminders",
-    "outbox": "notifications.outbox",
+# job → the tasks run for each restaurant (each app cleans up its own records)
+JOBS: dict[str, tuple[str, ...]] = {
+    "activate": ("booking.clock",),
+    "metrics": ("analytics.metrics",),
+    "alerts": ("analytics.alerts",),
+    "cleanup": ("analytics.cleanup", "assistant.cleanup"),
+    "reminders": ("notifications.reminders",),
+    "outbox": ("notifications.outbox",),
+    "chats": ("assistant.expire",),
 }
 
 
@@ -63,8 +64,8 @@ def restaurant_task(name: str, **options) -> Callable:
 
 @app.task(name="restaurants.dispatch")
 def dispatch(job: str) -> int:
-    """Send ``job``'s task once per active restaurant; returns how many were sent."""
-    task_name = JOBS[job]
+    """Send each of ``job``'s tasks once per active restaurant; returns how many were sent."""
+    task_names = JOBS[job]
     connection.set_schema_to_public()
     schemas = (
         Restaurant.objects.filter(is_active=True)
@@ -74,6 +75,7 @@ def dispatch(job: str) -> int:
     )
     sent = 0
     for schema_name in schemas:
-        app.send_task(task_name, args=[schema_name], headers={"_schema_name": "public"})
-        sent += 1
+        for task_name in task_names:
+            app.send_task(task_name, args=[schema_name], headers={"_schema_name": "public"})
+            sent += 1
     return sent

@@ -21,6 +21,7 @@ from restaurants import services
 from restaurants.authentication import tokens_forget
 from restaurants.hosts import hosts_forget
 from restaurants.models import Restaurant
+from tests.fake_providers import FakeProviders
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Tabla-de-quesos-42"
@@ -121,6 +122,9 @@ def restaurant_b(db) -> Restaurant:
 
 
 COMMITTED_TABLES = [
+    "assistant_conversationmessage",
+    "assistant_conversation",
+    "assistant_assistantsettings",
     "notifications_message",
     "notifications_optout",
     "notifications_messagetemplate",
@@ -234,12 +238,24 @@ def database_url_of_test_database() -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker):
-    """A real Celery worker process on the test database and this run's queue."""
+def fake_providers():
+    """Twilio's and Meta's APIs for the test worker: every message it sends comes here."""
+    with FakeProviders() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, fake_providers):
+    """A real Celery worker process on the test database and this run's queue, sending
+    WhatsApp and SMS messages to the fake providers."""
     from config.celery import app
 
     with django_db_blocker.unblock():
-        env = {**os.environ, "DATABASE_URL": database_url_of_test_database()}
+        env = {
+            **os.environ,
+            **fake_providers.environment(),
+            "DATABASE_URL": database_url_of_test_database(),
+        }
     queue = os.environ.get("CELERY_QUEUE", "comensal")
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",

@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
                 ('intent', models.CharField(blank=True, max_length=20, verbose_name='intent')),
                 ('actions', models.JSONField(blank=True, default=list)),
                 ('provider_message_id', models.CharField(blank=True, max_length=128)),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='at')),
+                ('created_at', models.DateTimeField(db_index=True, verbose_name='written at')),
                 ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='assistant.conversation')),
                 ('sent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='notifications.message', verbose_name='delivery')),
                 ('staff', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='staff member')),

@@ -206,7 +206,15 @@ def test_schedule_installs_the_jobs_once_and_keeps_the_operators_changes(db):
 
     tasks = PeriodicTask.objects.filter(name__startswith="comensal: ")
     assert sorted(tasks.values_list("args", flat=True)) == sorted(
-        ['["activate"]', '["alerts"]', '["metrics"]', '["cleanup"]', '["reminders"]', '["outbox"]']
+        [
+            '["activate"]',
+            '["alerts"]',
+            '["metrics"]',
+            '["cleanup"]',
+            '["reminders"]',
+            '["outbox"]',
+            '["chats"]',
+        ]
     )
     assert set(tasks.values_list("task", flat=True)) == {"restaurants.dispatch"}
     assert PeriodicTask.objects.get(name="comensal: activate").enabled is False

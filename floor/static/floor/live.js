@@ -11,8 +11,8 @@
   const dayInput = document.getElementById("timeline-day");
   const dialog = document.getElementById("actions");
   const state = {
-    today: null, tables: new Map(), bookings: new Map(), alerts: new Map(), metrics: {},
-    timelineDay: null, timeline: new Map(),
+    today: null, timezone: undefined, tables: new Map(), bookings: new Map(), alerts: new Map(),
+    chats: new Map(), metrics: {}, timelineDay: null, timeline: new Map(),
   };
   let socket = null;
   let attempts = 0;
@@ -50,10 +50,13 @@
     switch (event.type) {
       case "initial_state":
         state.today = event.day;
+        state.timezone = event.timezone;
         state.tables = new Map(event.tables.map((table) => [table.id, table]));
         state.bookings = new Map(event.reservations.map((booking) => [booking.id, booking]));
         state.alerts = new Map(event.alerts.map((alert) => [alert.id, alert]));
         state.metrics = event.metrics;
+        // Absent for staff who may not read the customers' chats.
+        state.chats = new Map((event.conversations || []).map((chat) => [chat.id, chat]));
         if (!state.timelineDay) { state.timelineDay = event.day; dayInput.value = event.day; }
         if (state.timelineDay === state.today) state.timeline = state.bookings;
         else requestDay(state.timelineDay);
@@ -87,6 +90,14 @@
         state.alerts.delete(event.alert.id);
         drawAlerts();
         break;
+      case "conversation_waiting":
+        state.chats.set(event.conversation.id, event.conversation);
+        drawChats();
+        break;
+      case "conversation_closed":
+        state.chats.delete(event.conversation.id);
+        drawChats();
+        break;
       case "metrics_updated":
         Object.assign(state.metrics, event.metrics);
         drawMetrics();
@@ -117,7 +128,7 @@
   }
 
   // --- Drawing --------------------------------------------------------------------------
-  function drawAll() { drawMetrics(); drawAlerts(); drawFloor(); drawTimeline(); }
+  function drawAll() { drawMetrics(); drawChats(); drawAlerts(); drawFloor(); drawTimeline(); }
 
   function drawMetrics() {
     const metrics = state.metrics;
@@ -138,6 +149,30 @@
         element("button", { type: "button", onclick: () => act("alert", alert.id, "resolve") }, labels.actions.resolve),
       ] : []),
     )) : [element("li", {}, text.no_alerts)]));
+  }
+
+  // The restaurant's wall clock, as the bookings' times are.
+  function clock(isoTime) {
+    return new Date(isoTime).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", timeZone: state.timezone });
+  }
+
+  function drawChats() {
+    const list = document.getElementById("chats");
+    if (!list) return;
+    const chats = [...state.chats.values()]
+      .sort((first, second) => (first.waiting_since || "").localeCompare(second.waiting_since || ""));
+    document.getElementById("chats-count").textContent = chats.length ? `(${chats.length})` : "";
+    list.replaceChildren(...(chats.length ? chats.map((chat) => element("li",
+      { dataset: { conversationId: chat.id } },
+      element("a", { href: `${labels.inbox_url}${chat.id}/change/`, title: text.open_chat },
+        chat.name || chat.phone),
+      ` · ${labels.handoff_reason[chat.reason] || ""}`,
+      chat.waiting_since ? " · " : null,
+      chat.waiting_since ? element("span", {}, `${text.waiting_since} `,
+        element("time", { datetime: chat.waiting_since }, clock(chat.waiting_since))) : null,
+      chat.last_message ? element("blockquote", {},
+        element("span", { class: "author" }, `${labels.author[chat.last_from] || ""}: `), chat.last_message) : null,
+    )) : [element("li", {}, text.no_chats)]));
   }
 
   function bookingsOf(tableId) {

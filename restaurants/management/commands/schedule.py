@@ -16,6 +16,7 @@ DEFAULT_SCHEDULE = {
     "metrics": 10,
     "reminders": 5,
     "outbox": 1,
+    "chats": 5,
     "cleanup": "04:30",
 }
 

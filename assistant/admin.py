@@ -1,0 +1,259 @@
+"""The inbox: customers' chats with their thread, where staff reply, take a chat over, hand
+it back to the assistant or end it; and the assistant's settings."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, IntegerField, Value, When
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from assistant import inbox
+from assistant.live import conversation_name
+from assistant.models import AssistantSettings, Conversation, Speaker
+from assistant.selectors import with_last_message
+from restaurants.admin import FormRefused, ServiceRefusalMixin, StaffModelAdmin, selection_apply
+
+REPLY_PERMISSION = "assistant.reply_conversation"
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Open")), ("no", _("Ended"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(closed_at__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(closed_at__isnull=False)
+        return queryset
+
+
+class ReplyForm(forms.ModelForm):
+    """The change page's one input: a reply to the customer."""
+
+    reply = forms.CharField(
+        label=_("Reply"),
+        max_length=1600,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent to the customer the way they wrote (WhatsApp or SMS)."),
+    )
+
+    class Meta:
+        model = Conversation
+        fields = []
+
+
+@admin.register(Conversation)
+class ConversationAdmin(ServiceRefusalMixin, StaffModelAdmin):
+    """Open chats first, those waiting for staff at the top; each with its thread."""
+
+    form = ReplyForm
+    change_form_template = "admin/assistant/conversation/change_form.html"
+    list_display = [
+        "who",
+        "phone",
+        "speaker",
+        "handoff_reason",
+        "last_message",
+        "last_message_at",
+        "is_open",
+    ]
+    list_filter = [OpenFilter, "speaker", "handoff_reason", "channel"]
+    search_fields = ["phone", "profile_name", "customer__first_name", "customer__last_name"]
+    date_hierarchy = "last_message_at"
+    list_select_related = ["customer"]
+    # Waiting for staff, then open with the assistant, then ended; the latest first in each.
+    ordering = [
+        Case(
+            When(closed_at__isnull=False, then=Value(2)),
+            When(speaker=Speaker.STAFF, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ).asc(),
+        "-last_message_at",
+    ]
+    readonly_fields = [
+        "who",
+        "phone",
+        "channel",
+        "speaker",
+        "handoff_reason",
+        "handoff_at",
+        "started_at",
+        "last_message_at",
+        "closed_at",
+        "thread",
+    ]
+    actions = ["hand_back", "close"]
+
+    class Media:
+        css = {"all": ["assistant/inbox.css"]}
+
+    def get_queryset(self, request):
+        return with_last_message(super().get_queryset(request))
+
+    def get_fields(self, request, obj=None):
+        fields = [*self.readonly_fields]
+        if self.can_reply(request) and self.has_change_permission(request, obj):
+            fields.append("reply")
+        return fields
+
+    def get_fieldsets(self, request, obj=None):
+        fields = self.get_fields(request, obj)
+        return [
+            (None, {"fields": [name for name in fields if name not in ("thread", "reply")]}),
+            (_("Thread"), {"fields": [name for name in fields if name in ("thread", "reply")]}),
+        ]
+
+    @staticmethod
+    def can_reply(request) -> bool:
+        return request.user.has_perm(REPLY_PERMISSION)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    # --- Columns and fields -----------------------------------------------------------
+
+    @admin.display(description=_("customer"), ordering="profile_name")
+    def who(self, conversation):
+        return conversation_name(conversation) or "—"
+
+    @admin.display(description=_("last message"))
+    def last_message(self, conversation):
+        return Truncator(conversation.last_body or "").chars(80)
+
+    @admin.display(description=_("open"), boolean=True, ordering="closed_at")
+    def is_open(self, conversation):
+        return conversation.closed_at is None
+
+    @admin.display(description=_("thread"))
+    def thread(self, conversation):
+        thread = conversation.messages.select_related("staff", "sent").order_by("created_at", "pk")
+        return render_to_string("admin/assistant/conversation/thread.html", {"thread": thread})
+
+    # --- The reply (the change form's save) --------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        if not self.can_reply(request):
+            raise PermissionDenied
+        try:
+            inbox.conversation_reply(
+                conversation=obj, body=form.cleaned_data["reply"], staff=request.user
+            )
+        except ValidationError as error:
+            raise FormRefused(error) from error
+
+    def save_related(self, request, form, formsets, change):
+        """Nothing else is saved from this page."""
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        return [{"changed": {"fields": [str(_("Reply"))]}}]
+
+    def response_change(self, request, obj):
+        self.message_user(request, _("Reply queued to %(name)s.") % {"name": obj}, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:assistant_conversation_change", args=[obj.pk]))
+
+    # --- Take over, hand back, end: buttons on the change page and list actions -----------
+
+    def get_urls(self):
+        own = [
+            path(
+                f"<int:conversation_id>/{step}/",
+                self.admin_site.admin_view(require_POST(self.step_view)),
+                {"step": step},
+                name=f"assistant_conversation_{step.replace('-', '_')}",
+            )
+            for step in ("take", "hand-back", "end")
+        ]
+        return own + super().get_urls()
+
+    def step_view(self, request, conversation_id, step):
+        """One button of the change page: the step's service, its result as a message."""
+        conversation = get_object_or_404(Conversation, pk=conversation_id)
+        if step == "take":
+            allowed, service = self.can_reply(request), inbox.conversation_take
+            done = _("You are answering %(name)s now: the assistant stays quiet.")
+        elif step == "hand-back":
+            allowed, service = self.has_change_permission(request), inbox.conversation_hand_back
+            done = _("The assistant answers %(name)s again.")
+        else:
+            allowed, service = self.has_change_permission(request), inbox.conversation_close
+            done = _("The conversation with %(name)s has ended.")
+        if not allowed:
+            raise PermissionDenied
+        try:
+            service(conversation=conversation, staff=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(request, done % {"name": conversation}, messages.SUCCESS)
+        return HttpResponseRedirect(
+            reverse("admin:assistant_conversation_change", args=[conversation.pk])
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context.update(
+            can_reply=self.can_reply(request),
+            can_change=self.has_change_permission(request, obj),
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.action(description=_("Hand back to the assistant"), permissions=["change"])
+    def hand_back(self, request, queryset):
+        selection_apply(
+            self,
+            request,
+            queryset,
+            lambda conversation: inbox.conversation_hand_back(
+                conversation=conversation, staff=request.user
+            ),
+            done=lambda count: (
+                ngettext(
+                    "%(count)d conversation handed back to the assistant.",
+                    "%(count)d conversations handed back to the assistant.",
+                    count,
+                )
+                % {"count": count}
+            ),
+        )
+
+    @admin.action(description=_("End the conversations"), permissions=["change"])
+    def close(self, request, queryset):
+        selection_apply(
+            self,
+            request,
+            queryset,
+            lambda conversation: inbox.conversation_close(
+                conversation=conversation, staff=request.user
+            ),
+            done=lambda count: (
+                ngettext("%(count)d conversation ended.", "%(count)d conversations ended.", count)
+                % {"count": count}
+            ),
+        )
+
+
+@admin.register(AssistantSettings)
+class AssistantSettingsAdmin(StaffModelAdmin):
+    list_display = ["__str__", "enabled", "idle_minutes", "misunderstood_turns"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not AssistantSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
