@@ -9,8 +9,10 @@ provider's retry of a message already taken changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -64,6 +66,15 @@ def assistant_settings() -> AssistantSettings:
     return current if current is not None else AssistantSettings.objects.create()
 
 
+# WhatsApp still writes Mexican mobiles with the "1" Mexico dropped from its numbering in 2019.
+_MEXICAN_MOBILE = re.compile(r"^\+521(\d{10})$")
+
+
+def whatsapp_phone(phone: str) -> str:
+    """A customer's number as the book keeps it (``+521…`` from WhatsApp is ``+52…``)."""
+    return _MEXICAN_MOBILE.sub(r"+52\1", phone.strip())
+
+
 def _conversation_open(incoming: Incoming, now: dt.datetime, idle: dt.timedelta) -> Conversation:
     """The customer's open conversation, locked; one idle too long is ended and a new one
     begun."""
@@ -104,6 +115,7 @@ def _conversation_open(incoming: Incoming, now: dt.datetime, idle: dt.timedelta)
 def conversation_receive(*, incoming: Incoming, now: dt.datetime | None = None) -> Turn:
     """Take one customer message and answer it (or leave it to staff); returns the turn."""
     now = now or timezone.now()
+    incoming = dataclasses.replace(incoming, phone=whatsapp_phone(incoming.phone))
     settings = assistant_settings()
     conversation = _conversation_open(incoming, now, dt.timedelta(minutes=settings.idle_minutes))
     try:

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from babel.dates import format_date, get_day_names
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 from assistant.dialogue import words
 from assistant.models import HandoffReason
 from assistant.understanding import understand
+from assistant.understanding.dishes import GENERIC, dishes_stated
 from assistant.understanding.text import normalise
 from booking.services.bookings import (
     Contact,
@@ -32,6 +33,7 @@ from booking.services.bookings import (
     booking_check,
     booking_create,
     booking_reschedule_by_customer,
+    online_changes_close_at,
 )
 from menu.models import Dish
 from reservations import selectors
@@ -49,11 +51,18 @@ _NOT_ALLOWED = re.compile(
     r"another customer|otro cliente|other customers|"
     r"(?:cambi\w*|modific\w*|change|set|update) (?:\w+ ){0,3}(?:horario del (?:restaurante|local)|"
     r"horario de atencion|(?:opening|your) hours|precios?|prices?|configuracion|settings|"
-    r"politica|policy)|descuento|discount|gratis|for free)\b"
+    r"politica|policy)|descuento|discount|gratis|for free|"
+    # Someone claiming to be staff, or the system, is not taken at their word.
+    r"you are now|ahora eres|act as|actua como|developer mode|modo desarrollador|"
+    r"soy (?:el|la) (?:gerente|duen[oa]|encargad[oa]|administrador\w*|admin)|"
+    r"i'?m the (?:manager|owner)|i am the (?:manager|owner))\b"
 )
 MENU_LINES = 40
+# Words that begin names on a menu and ask for the whole of it ("platos fuertes", "carta").
+_MENU_WORDS = {"plato", "platos", "menu", "carta", "dish", "dishes"}
 CHOICES = 3
 LISTED_BOOKINGS = 5
+LISTED_TIMES = 12
 
 
 @dataclass
@@ -115,6 +124,11 @@ class _Chat:
             return self._done(Answer(reply))
         took = self._take_details()
         goal = self._goal(intent)
+        if goal is None and not took:
+            # "And the chiles en nogada?": a dish named is a question about the menu.
+            dishes = self._dishes_named()
+            if dishes:
+                return self._done(Answer(self._dishes_told(dishes)))
         if goal is None:
             return self._not_understood(took)
         self.slots["goal"] = goal
@@ -180,8 +194,12 @@ class _Chat:
             if took:
                 reply = _("Noted. Do you want to book a table with that?")
                 self.slots["goal"] = "book"
+                self.slots["waiting"] = "offer_book"
             return self._done(Answer(reply))
         if words.is_yes(self.text) or words.is_no(self.text):
+            if words.is_no(self.text):
+                # A no to whatever was being asked ends it.
+                self.slots = {}
             return self._done(Answer(_("All right. Is there anything else I can do for you?")))
         self.conversation.misunderstood += 1
         self._save()
@@ -225,6 +243,8 @@ class _Chat:
         waiting = self.slots.get("waiting", "")
         if waiting == "confirm":
             return self._on_confirm()
+        if waiting == "offer_book":
+            return self._on_offer_book()
         if waiting == "choose_time":
             index = self._chosen_time()
             if index is not None:
@@ -244,6 +264,15 @@ class _Chat:
                 self.slots["waiting"] = ""
                 self.slots["booking"] = self.slots.pop("choices")[index]
                 return self._own_booking(self.slots.get("goal", "cancel"))
+        if waiting in ("choose_time", "choose_booking"):
+            # A yes or a no to a numbered list picks none of it.
+            if words.is_no(self.text):
+                self.slots = {}
+                return Answer(
+                    _("All right, I have not changed anything. What would you like to do?")
+                )
+            if words.is_yes(self.text):
+                return Answer(_("Which one? Write its number, please."))
         if waiting.startswith("ask_") and self._take_bare_answer(waiting.removeprefix("ask_")):
             self.slots["waiting"] = ""
             self._take_details()
@@ -251,6 +280,18 @@ class _Chat:
             if goal == "change":
                 return self._propose_change()
             return self._availability() if goal == "availability" else self._book()
+        return None
+
+    def _on_offer_book(self) -> Answer | None:
+        """The answer to "do you want to book?"."""
+        self.slots["waiting"] = ""
+        if words.is_no(self.text):
+            self.slots = {}
+            return Answer(_("All right. Is there anything else I can do for you?"))
+        if words.is_yes(self.text):
+            self.slots["goal"] = "book"
+            if not self._stated_anything():
+                return self._book()
         return None
 
     def _chosen_time(self) -> int | None:
@@ -330,10 +371,12 @@ class _Chat:
 
     def _on_confirm(self) -> Answer | None:
         proposal = self.slots.get("proposal", {})
-        if self._stated_anything() and not words.is_yes(self.text):
-            # "No, better at 9pm": a new value instead of a yes.
+        if self._stated_anything() and (not words.is_yes(self.text) or self._contradicts(proposal)):
+            # "No, better at 9pm" or "yes, but at 9pm": new values instead of a yes.
             self.slots["waiting"] = ""
             self.slots.pop("proposal", None)
+            if proposal.get("kind") == "cancel":
+                self.slots.pop("booking", None)
             return None
         if words.is_yes(self.text):
             self.slots["waiting"] = ""
@@ -347,6 +390,21 @@ class _Chat:
             self.slots = {}
             return Answer(_("All right, I have not changed anything. What would you like to do?"))
         return Answer(_("Please answer yes or no."))
+
+    def _contradicts(self, proposal: dict) -> bool:
+        """Whether the message states a day, time, party or name other than the proposal's."""
+        understood = self.understood
+        if proposal.get("starts_at"):
+            local = dt.datetime.fromisoformat(proposal["starts_at"]).astimezone(self.zone)
+            if understood.date is not None and understood.date != local.date():
+                return True
+            if understood.time is not None and understood.time != local.time():
+                return True
+        party_size = proposal.get("party_size")
+        if understood.party_size is not None and party_size and understood.party_size != party_size:
+            return True
+        name = proposal.get("name")
+        return bool(understood.name and name and normalise(understood.name) not in normalise(name))
 
     # Booking ------------------------------------------------------------------------------
 
@@ -368,11 +426,12 @@ class _Chat:
         self.slots["waiting"] = f"ask_{what}"
         return Answer(question)
 
-    def _day_problem(self, day: dt.date, party_size: int | None) -> str:
-        """Why a day can't be booked (closed, too far, past, full), or ''."""
+    def _day_problem(self, day: dt.date, party_size: int | None) -> tuple[str, str]:
+        """Why a day can't be booked (closed, too far, past, full): the availability's reason
+        and its wording, or ("", "")."""
         today = self.now.astimezone(self.zone).date()
         if day < today:
-            return _("That day has already passed.")
+            return "past", _("That day has already passed.")
         availability = selectors.availability_for_day(
             day=day, party_size=party_size or 1, area=self.slots.get("area", ""), now=self.now
         )
@@ -384,9 +443,18 @@ class _Chat:
             "no_times_left": _("There are no times left on %(day)s.")
             % {"day": self._day_name(day)},
             "fully_booked": _("We are fully booked on %(day)s.") % {"day": self._day_name(day)},
-            "no_table_fits": _("We have no table for that many people."),
         }
-        return reasons.get(availability.reason, "")
+        return availability.reason, reasons.get(availability.reason, "")
+
+    def _hand_over_group(self, party_size: int) -> Answer:
+        """No table seats the party whatever the day: staff may join tables, another day won't
+        help."""
+        answer = self._hand_over(HandoffReason.LARGE_PARTY)
+        answer.reply = _(
+            "We have no table for %(count)s people that can be booked online. I'm passing you to "
+            "a person from our team to arrange your group; they will write to you here."
+        ) % {"count": party_size}
+        return answer
 
     def _free_times(self, day: dt.date, party_size: int) -> list[dt.datetime]:
         availability = selectors.availability_for_day(
@@ -405,7 +473,9 @@ class _Chat:
         day = self._date()
         if day is None:
             return self._ask("date", _("What day would you like to come?"))
-        problem = self._day_problem(day, party_size)
+        reason, problem = self._day_problem(day, party_size)
+        if reason == "no_table_fits" and party_size:
+            return self._hand_over_group(party_size)
         if problem:
             self.slots.pop("date")
             return self._ask("date", problem + " " + _("Which other day would suit you?"))
@@ -453,11 +523,32 @@ class _Chat:
         if free:
             question += " " + _("Free on %(day)s: %(times)s.") % {
                 "day": self._day_name(day),
-                "times": ", ".join(f"{moment.astimezone(self.zone):%H:%M}" for moment in free[:12]),
+                "times": self._times(free),
             }
         return self._ask("time", question)
 
+    def _times(self, free: list[dt.datetime]) -> str:
+        """The free start times; many of them as spans ("13:00–15:30, 20:00–21:30"), so that
+        a day's evening shows as well as its noon."""
+        local = [moment.astimezone(self.zone) for moment in free]
+        if len(local) <= LISTED_TIMES:
+            return ", ".join(f"{moment:%H:%M}" for moment in local)
+        step = selectors.booking_policy_snapshot().interval
+        spans = [[local[0], local[0]]]
+        for moment in local[1:]:
+            if moment - spans[-1][1] == step:
+                spans[-1][1] = moment
+            else:
+                spans.append([moment, moment])
+        return ", ".join(
+            f"{first:%H:%M}" if first == last else f"{first:%H:%M}–{last:%H:%M}"
+            for first, last in spans[:LISTED_TIMES]
+        )
+
     def _offer_alternatives(self, starts_at: dt.datetime, party_size: int, why: str) -> Answer:
+        # The booking layer's message names the nearest times; here they come numbered.
+        nearest = _("Nearest free times: %(times)s.").partition("%(times)s")[0].strip()
+        why = why.partition(nearest)[0].strip() if nearest else why
         alternatives = selectors.alternatives_for(
             starts_at=starts_at,
             party_size=party_size,
@@ -503,6 +594,15 @@ class _Chat:
                 now=self.now,
             )
         except ValidationError as error:
+            if not _is_about_the_time(error):
+                # The contact the booking layer refuses (the chat's phone) is no matter of
+                # times to offer: staff book it.
+                answer = self._hand_over(HandoffReason.NOT_ALLOWED)
+                answer.reply = _(
+                    "I can't complete this booking here. I'm passing you to a person from our "
+                    "team; they will write to you here."
+                )
+                return answer
             return self._offer_alternatives(starts_at, proposal["party_size"], _message(error))
         self.conversation.customer = reservation.customer
         self.slots = {}
@@ -547,7 +647,9 @@ class _Chat:
         self.slots["goal"] = "book"
         if self.slots.get("time"):
             return self._book()
-        problem = self._day_problem(day, party_size)
+        reason, problem = self._day_problem(day, party_size)
+        if reason == "no_table_fits":
+            return self._hand_over_group(party_size)
         if problem:
             self.slots.pop("date")
             return self._ask("date", problem + " " + _("Which other day would suit you?"))
@@ -576,14 +678,24 @@ class _Chat:
                 self._propose_cancel(reservation) if goal == "cancel" else (self._propose_change())
             )
         if not bookings:
-            self.slots = {}
+            self.slots = {"goal": "book", "waiting": "offer_book"}
             return Answer(
                 _(
                     "I can't find any upcoming booking made with this phone number. Do you want "
                     "to make one?"
                 )
             )
-        named = [item for item in bookings if item.reference.lower() in self.plain] or bookings
+        named = [item for item in bookings if item.reference.lower() in self.plain]
+        if not named and words.references_typed(self.text):
+            # A reference that is none of this phone's bookings: not another customer's, and
+            # not this customer's other booking in its place either. The same reply whether it
+            # exists or not, so that nothing can be learnt by guessing.
+            return self._which_booking(
+                goal,
+                bookings,
+                _("I can't find a booking with that reference made with this phone number."),
+            )
+        named = named or bookings
         if goal == "cancel" and self.understood.date is not None:
             same_day = [
                 item
@@ -596,24 +708,47 @@ class _Chat:
             if goal == "cancel":
                 return self._propose_cancel(named[0])
             return self._propose_change()
+        return self._which_booking(goal, named)
+
+    def _which_booking(self, goal: str, bookings: list[Reservation], preface: str = "") -> Answer:
         self.slots["waiting"] = "choose_booking"
-        self.slots["choices"] = [item.pk for item in named]
-        lines = [f"{number}. {self._describe(item)}" for number, item in enumerate(named, 1)]
+        self.slots["choices"] = [item.pk for item in bookings]
+        lines = [f"{number}. {self._describe(item)}" for number, item in enumerate(bookings, 1)]
         question = (
             _("Which booking do you want to cancel?")
             if goal == "cancel"
             else _("Which booking do you want to change?")
         )
-        return Answer(question + "\n" + "\n".join(lines))
+        return Answer(" ".join(filter(None, [preface, question])) + "\n" + "\n".join(lines))
 
     def _booking(self) -> Reservation | None:
         return next(
             (item for item in self._own_bookings() if item.pk == self.slots.get("booking")), None
         )
 
+    def _too_late(self, reservation: Reservation) -> Answer | None:
+        """Past the booking layer's cut-off for a customer's own changes, staff decide: the
+        customer is told now, not after saying yes."""
+        closes_at = online_changes_close_at(reservation)
+        if self.now <= closes_at:
+            return None
+        answer = self._hand_over(HandoffReason.NOT_ALLOWED)
+        answer.reply = _(
+            "Changes to your booking %(reference)s can no longer be made here: they closed at "
+            "%(time)s. I'm passing you to a person from our team; they will write to you here."
+        ) % {"reference": reservation.reference, "time": f"{closes_at.astimezone(self.zone):%H:%M}"}
+        return answer
+
     def _propose_cancel(self, reservation: Reservation) -> Answer:
+        too_late = self._too_late(reservation)
+        if too_late is not None:
+            return too_late
         self.slots["waiting"] = "confirm"
-        self.slots["proposal"] = {"kind": "cancel", "booking": reservation.pk}
+        self.slots["proposal"] = {
+            "kind": "cancel",
+            "booking": reservation.pk,
+            "starts_at": reservation.starts_at.isoformat(),
+        }
         return Answer(
             _("Shall I cancel your booking %(booking)s? (yes/no)")
             % {"booking": self._describe(reservation)}
@@ -644,6 +779,9 @@ class _Chat:
         if reservation is None:
             self.slots = {}
             return Answer(_("That booking can no longer be changed here."))
+        too_late = self._too_late(reservation)
+        if too_late is not None:
+            return too_late
         local = reservation.starts_at.astimezone(self.zone)
         new_date, new_time = self.slots.get("date"), self.slots.get("time")
         party_size = self.slots.get("party_size") or reservation.party_size
@@ -671,7 +809,18 @@ class _Chat:
         starts_at = dt.datetime.combine(day, time).replace(tzinfo=self.zone)
         if party_size > max(self._policy().online_max_party_size, reservation.party_size):
             return self._hand_over(HandoffReason.LARGE_PARTY)
-        if (starts_at, party_size) != (reservation.starts_at, reservation.party_size):
+        unchanged = (starts_at, party_size) == (reservation.starts_at, reservation.party_size)
+        if unchanged and not remark:
+            for stale in ("date", "time", "party_size"):
+                self.slots.pop(stale, None)
+            return self._ask(
+                "change", _("What would you like to change: the time or the number of people?")
+            )
+        if party_size != reservation.party_size:
+            reason, _problem = self._day_problem(day, party_size)
+            if reason == "no_table_fits":
+                return self._hand_over_group(party_size)
+        if not unchanged:
             try:
                 booking_check(
                     starts_at=starts_at,
@@ -690,10 +839,14 @@ class _Chat:
             "party_size": party_size,
             "remark": remark,
         }
-        details = _("%(party)s people on %(when)s") % {
-            "party": party_size,
-            "when": self._when(starts_at),
-        }
+        if unchanged:
+            return Answer(
+                _('Shall I add this note to your booking %(reference)s: "%(remark)s"? (yes/no)')
+                % {"reference": reservation.reference, "remark": remark}
+            )
+        details = ngettext(
+            "%(party)s person on %(when)s", "%(party)s people on %(when)s", party_size
+        ) % {"party": party_size, "when": self._when(starts_at)}
         if remark:
             details += " — " + _("note: %(remark)s") % {"remark": remark}
         return Answer(
@@ -711,7 +864,9 @@ class _Chat:
             r"intoleran\w*|sin gluten|gluten)\b",
             self.plain,
         ):
-            self.slots["remark"] = self.text.strip()[:200]
+            # "Add a note to my booking: it's a birthday" – the note is what follows the colon.
+            lead, colon, note = self.text.partition(":")
+            self.slots["remark"] = (note.strip() if colon and note.strip() else lead.strip())[:200]
         return self.slots.get("remark", "")
 
     def _change(self, proposal: dict) -> Answer:
@@ -720,6 +875,7 @@ class _Chat:
         if reservation is None:
             return Answer(_("That booking can no longer be changed here."))
         remark = proposal.get("remark", "")
+        starts_before, party_before = reservation.starts_at, reservation.party_size
         requests = reservation.special_requests
         if remark:
             requests = f"{requests}\n{remark}".strip()[:500]
@@ -734,15 +890,21 @@ class _Chat:
             )
         except ValidationError as error:
             return Answer(_message(error) + " " + self._call_us())
-        return Answer(
-            _("Done! Your booking %(reference)s is now for %(party)s people on %(when)s.")
-            % {
+        if (moved.starts_at, moved.party_size) == (starts_before, party_before):
+            reply = _("Done! I've added the note to your booking %(reference)s.") % {
+                "reference": moved.reference
+            }
+        else:
+            reply = ngettext(
+                "Done! Your booking %(reference)s is now for %(party)s person on %(when)s.",
+                "Done! Your booking %(reference)s is now for %(party)s people on %(when)s.",
+                moved.party_size,
+            ) % {
                 "reference": moved.reference,
                 "party": moved.party_size,
                 "when": self._when(moved.starts_at),
-            },
-            actions=[_action("changed", moved)],
-        )
+            }
+        return Answer(reply, actions=[_action("changed", moved)])
 
     # What the restaurant tells ------------------------------------------------------------
 
@@ -761,19 +923,63 @@ class _Chat:
         )
         if not dishes:
             return _("Our menu is not online yet; our team can tell you about it.")
-        named = [dish for dish in dishes if normalise(dish.name) in self.plain]
+        named = self._dishes_named(dishes)
         if named:
-            return "\n".join(
-                f"{dish.name}: {money(dish.price)}"
-                + (f" — {dish.description[:160]}" if dish.description else "")
-                for dish in named
-            )
+            return self._dishes_told(named)
         lines, category = [_("Our menu:")], None
         for dish in dishes[:MENU_LINES]:
             if dish.category_id != category:
                 category = dish.category_id
                 lines.append(f"*{dish.category.name}*")
             lines.append(f"• {dish.name}: {money(dish.price)}")
+        if len(dishes) > MENU_LINES:
+            lines.append(_("…and %(count)s more.") % {"count": len(dishes) - MENU_LINES})
+        return "\n".join(lines)
+
+    def _dishes_named(self, dishes: list[Dish] | None = None) -> list[Dish]:
+        """The dishes the message names ("the mole"), else those of the category it names
+        ("los postres")."""
+        if dishes is None:
+            dishes = list(
+                Dish.objects.orderable()
+                .select_related("category")
+                .order_by("category__menu_order", "category__name", "name")
+            )
+        named = self._named_of([(dish.pk, dish.name) for dish in dishes])
+        if named:
+            return [dish for dish in dishes if dish.pk in named]
+        categories = {dish.category_id: dish.category.name for dish in dishes}
+        named = self._named_of(list(categories.items()))
+        return [dish for dish in dishes if dish.category_id in named]
+
+    def _named_of(self, names: list[tuple[int, str]]) -> set[int]:
+        """The ids of the names the message states; asking about a dish, its first word alone
+        names it when no other begins with it ("how much is the mole?")."""
+        found = set(dishes_stated(self.text, names))
+        if found:
+            return found
+        heads: dict[str, list[int]] = {}
+        for key, name in names:
+            content = [
+                word
+                for word in re.findall(r"\w+", normalise(name))
+                if word not in GENERIC and word not in _MENU_WORDS
+            ]
+            if content:
+                heads.setdefault(content[0], []).append(key)
+        said = set(re.findall(r"\w+", self.plain))
+        return {
+            keys[0]
+            for head, keys in heads.items()
+            if len(keys) == 1 and len(head) > 2 and said & {head, head + "s", head + "es"}
+        }
+
+    def _dishes_told(self, dishes: list[Dish]) -> str:
+        lines = [
+            f"{dish.name}: {money(dish.price)}"
+            + (f" — {dish.description[:160]}" if dish.description else "")
+            for dish in dishes[:MENU_LINES]
+        ]
         if len(dishes) > MENU_LINES:
             lines.append(_("…and %(count)s more.") % {"count": len(dishes) - MENU_LINES})
         return "\n".join(lines)
@@ -834,6 +1040,12 @@ class _Chat:
         }
 
 
+def _is_about_the_time(error: ValidationError) -> bool:
+    """Whether the booking layer refused the time or the table (not the party or contact)."""
+    fields = set(getattr(error, "error_dict", {}) or {})
+    return fields <= {"starts_at", "table", NON_FIELD_ERRORS}
+
+
 def _message(error: ValidationError) -> str:
     return " ".join(str(message) for message in error.messages)
 
@@ -842,6 +1054,6 @@ def _action(kind: str, reservation: Reservation) -> dict:
     return {
         "type": kind,
         "reference": reservation.reference,
-        "starts_at": reservation.starts_at.isoformat(),
+        "starts_at": reservation.starts_at.astimezone(selectors.restaurant_zone()).isoformat(),
         "party_size": reservation.party_size,
     }

@@ -1,5 +1,5 @@
 """Short answers a customer gives in a chat: yes or no, a choice from a numbered list, a
-greeting, thanks, a bare hour, a bare number or a bare name."""
+greeting, thanks, a bare hour, a bare number or a bare name; and booking references typed."""
 
 from __future__ import annotations
 
@@ -42,6 +42,10 @@ _WORD_NUMBERS = {
     "once": 11, "eleven": 11, "doce": 12, "twelve": 12,
 }  # fmt: skip
 _NAME = re.compile(r"^[^\W\d_][^\W\d_'’.-]*(?:[ '’.-]+[^\W\d_][^\W\d_'’.-]*){0,3}$")
+# A booking reference as typed: eight of its letters and digits, letters with a digit among
+# them or written in capitals (an all-letter one in lower case, or in a message all in
+# capitals, reads as a word).
+_REFERENCE = re.compile(r"\b[A-HJ-NP-Za-hj-np-z2-9]{8}\b")
 _NOT_NAMES = re.compile(
     r"^(?:si|no|ok|vale|dale|hola|gracias|yes|thanks|hello|hi|menu|carta|horario|hours)$"
 )
@@ -113,3 +117,14 @@ def bare_name(text: str) -> str | None:
     if not _NAME.match(stripped) or _NOT_NAMES.match(normalise(stripped)):
         return None
     return " ".join(part[:1].upper() + part[1:] for part in stripped.split())
+
+
+def references_typed(text: str) -> list[str]:
+    """What in the message looks like a booking reference, in capitals ("2MT9GF97")."""
+    shouting = text.upper() == text
+    return [
+        token.upper()
+        for token in _REFERENCE.findall(text)
+        if not token.isdigit()
+        and (any(char.isdigit() for char in token) or (token.isupper() and not shouting))
+    ]
