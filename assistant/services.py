@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone, translation
 
 from assistant import dialogue, live
@@ -111,9 +111,32 @@ def _conversation_open(incoming: Incoming, now: dt.datetime, idle: dt.timedelta)
     return conversation
 
 
-@transaction.atomic
+# PostgreSQL's "try again" errors: a deadlock between two bookings of one table, a
+# serialization failure. The whole turn is run again from the start.
+_RETRY_SQLSTATES = {"40P01", "40001"}
+ATTEMPTS = 3
+
+
 def conversation_receive(*, incoming: Incoming, now: dt.datetime | None = None) -> Turn:
-    """Take one customer message and answer it (or leave it to staff); returns the turn."""
+    """Take one customer message and answer it (or leave it to staff); returns the turn.
+
+    A turn PostgreSQL gives up on (a deadlock with another customer's booking of the same
+    table) is run again, so the customer is answered rather than the provider refused."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _receive(incoming=incoming, now=now)
+        except OperationalError as error:
+            sqlstate = getattr(error.__cause__, "sqlstate", None)
+            if sqlstate not in _RETRY_SQLSTATES or attempt == ATTEMPTS:
+                raise
+            if connection.in_atomic_block:  # an outer transaction is lost already
+                raise
+            logger.warning("chat turn run again after %s (attempt %s)", sqlstate, attempt)
+    raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def _receive(*, incoming: Incoming, now: dt.datetime | None) -> Turn:
     now = now or timezone.now()
     incoming = dataclasses.replace(incoming, phone=whatsapp_phone(incoming.phone))
     settings = assistant_settings()
@@ -185,7 +208,7 @@ def reply_send(
 ) -> ConversationMessage:
     """Write a reply into the conversation and queue it to the customer, the way they wrote."""
     now = now or timezone.now()
-    reply = ConversationMessage.objects.create(
+    return ConversationMessage.objects.create(
         conversation=conversation,
         direction=Direction.OUT,
         author=Speaker.STAFF if staff else Speaker.ASSISTANT,
@@ -193,15 +216,12 @@ def reply_send(
         body=body,
         actions=actions or [],
         created_at=now,
+        sent=chat_reply_queue(
+            channel=conversation.channel,
+            recipient=conversation.phone,
+            body=body,
+            language=conversation.language,
+            via=conversation.provider,
+            sender=conversation.receiving,
+        ),
     )
-    reply.sent = chat_reply_queue(
-        channel=conversation.channel,
-        recipient=conversation.phone,
-        body=body,
-        language=conversation.language,
-        via=conversation.provider,
-        sender=conversation.receiving,
-        key=f"chat:{reply.pk}",
-    )
-    reply.save(update_fields=["sent"])
-    return reply

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 
 from babel.dates import format_date
 from celery import current_app
@@ -219,10 +220,17 @@ def reservation_message_queue(*, reservation: Reservation, event: str, moment: s
 
 
 def chat_reply_queue(
-    *, channel: str, recipient: str, body: str, language: str, via: str, sender: str, key: str
+    *,
+    channel: str,
+    recipient: str,
+    body: str,
+    language: str,
+    via: str,
+    sender: str,
+    key: str | None = None,
 ) -> Message:
-    """Log a reply in a customer's chat and send it after commit, once per ``key``: through
-    ``via`` (meta or twilio; blank: the restaurant's default) from ``sender``."""
+    """Log a reply in a customer's chat and send it after commit: through ``via`` (meta or
+    twilio; blank: the restaurant's default) from ``sender``; once per ``key`` when given."""
     fields = {
         "event": Event.CHAT,
         "channel": channel,
@@ -237,7 +245,13 @@ def chat_reply_queue(
             status=MessageStatus.SKIPPED,
             error=translation.gettext("The customer opted out of this channel."),
         )
-    message, created = Message.objects.get_or_create(idempotency_key=key, defaults=fields)
+    if key is None:
+        message, created = (
+            Message.objects.create(idempotency_key=f"chat:{uuid.uuid4()}", **fields),
+            True,
+        )
+    else:
+        message, created = Message.objects.get_or_create(idempotency_key=key, defaults=fields)
     if created and message.status == MessageStatus.PENDING:
         schema_name = connection.schema_name
         transaction.on_commit(lambda: _deliver_later(schema_name, message.pk))

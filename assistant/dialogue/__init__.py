@@ -184,7 +184,18 @@ class _Chat:
         if understood.area and understood.area in AREAS:
             self.slots["area"] = AREAS[understood.area]
             took = True
+        if understood.intent == "book":
+            dishes = self._dishes_to_pre_order()
+            if dishes:
+                self.slots["dishes"] = dishes
         return took
+
+    def _dishes_to_pre_order(self) -> dict[str, int]:
+        """The menu's dishes a booking message orders ahead ("…y 2 ceviches"), by id."""
+        if not re.search(r"[^\W\d_]{3,}", self.plain):
+            return {}
+        menu = list(Dish.objects.orderable().values_list("pk", "name"))
+        return {str(dish): quantity for dish, quantity in dishes_stated(self.text, menu).items()}
 
     def _not_understood(self, took: bool) -> Answer:
         if words.is_greeting(self.text):
@@ -504,12 +515,25 @@ class _Chat:
             "party_size": party_size,
             "name": name,
             "area": self.slots.get("area", ""),
+            "dishes": self.slots.get("dishes", {}),
             "key": uuid.uuid4().hex,
         }
-        return Answer(
-            _("Shall I book a table for %(party)s on %(when)s under the name %(name)s? (yes/no)")
-            % {"party": party_size, "when": self._when(starts_at), "name": name}
-        )
+        question = _(
+            "Shall I book a table for %(party)s on %(when)s under the name %(name)s? (yes/no)"
+        ) % {"party": party_size, "when": self._when(starts_at), "name": name}
+        dishes = self._pre_ordered(self.slots.get("dishes", {}))
+        if dishes:
+            question += "\n" + _("With these dishes ready for you: %(dishes)s.") % {
+                "dishes": ", ".join(
+                    f"{quantity} × {dish.name} ({money(dish.price)})"
+                    for dish, quantity in dishes.items()
+                )
+            }
+        return Answer(question)
+
+    def _pre_ordered(self, dishes: dict[str, int]) -> dict[Dish, int]:
+        found = Dish.objects.orderable().in_bulk([int(key) for key in dishes])
+        return {found[int(key)]: quantity for key, quantity in dishes.items() if int(key) in found}
 
     def _known_name(self) -> str:
         customer = self.conversation.customer
@@ -590,6 +614,7 @@ class _Chat:
                     phone=self.conversation.phone,
                 ),
                 area=proposal.get("area", ""),
+                dishes=self._pre_ordered(proposal.get("dishes", {})),
                 submission_key=f"chat-{proposal['key']}",
                 now=self.now,
             )

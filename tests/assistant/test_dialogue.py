@@ -149,6 +149,24 @@ def test_a_spanish_booking_asked_one_thing_at_a_time_ends_in_one_whatsapp_reserv
     assert conversation().slots == {}
 
 
+def test_dishes_named_while_booking_are_pre_ordered_with_the_booking(casa_azul):
+    turn = say(
+        "mesa para 2 el jueves a las 20:00 a nombre de Ana Ruiz, y dejen listos 2 moles poblanos"
+    )
+
+    # The booking read back names the dishes and their price before the yes.
+    assert conversation().state == "confirm"
+    assert "2 × Mole poblano" in turn.reply and money(Decimal("18.50")) in turn.reply
+    assert not Reservation.objects.exists()
+    turn = say("sí")
+
+    reservation = Reservation.objects.get()
+    assert [(item.dish.name, item.quantity) for item in reservation.pre_orders.all()] == [
+        ("Mole poblano", 2)
+    ]
+    assert turn.actions[0]["type"] == "booked"
+
+
 def test_nothing_is_booked_before_the_yes_and_no_books_nothing(casa_azul):
     turn = say("Mesa para 2 el viernes a las 8 de la noche a nombre de Ana")
     assert conversation().state == "confirm"
