@@ -7,9 +7,9 @@ Relative dates resolve against ``now``, the restaurant's local time.
 """
 
 import datetime
-import re
 from dataclasses import dataclass
 
+from assistant.understanding.changes import new_values
 from assistant.understanding.dates import dates_stated
 from assistant.understanding.intents import intent_of
 from assistant.understanding.names import area_stated, name_stated
@@ -52,15 +52,20 @@ def understand(
     taken = [(start, end) for start, end, _ in times]
     parties = party_sizes(normalised, taken)
     dates = dates_stated(
-        normalised, now.date(), taken + [(start, end) for start, end, _ in parties]
+        normalised, now.date(), taken + [(start, end) for start, end, _ in parties], language
     )
 
     party_values = [value for *_, value in parties]
     has_details = bool(party_values) or bool(dates and any(value for *_, value in times))
     intent = intent_of(normalised, text.lower(), has_details)
     if intent == "change":
-        date, time, party_size = _new_values(normalised, dates, times, parties)
+        date, time, party_size = new_values(normalised, dates, times, parties)
     else:
+        # "fuimos el viernes, queremos reservar para el sábado": the booking is the day to come.
+        if intent in ("book", "availability") and any(
+            value and value >= now.date() for *_, value in dates
+        ):
+            dates = [item for item in dates if not item[2] or item[2] >= now.date()]
         date = dates[0][2] if dates else None
         time = times[0][2] if times else None
         party_size = party_values[0] if party_values else None
@@ -69,36 +74,11 @@ def understand(
         date=date,
         time=time,
         party_size=party_size,
-        name=name_stated(text),
+        name=name_stated(
+            text,
+            booking_names=intent != "human",
+            bare_names=intent in ("book", "availability", "change", "cancel") and has_details,
+        ),
         language=language,
         area=area_stated(normalised),
     )
-
-
-# "9pm instead of 8pm", "6 en vez de 4", "7 people, not 5": the new value comes before the marker.
-_INSTEAD_OF = re.compile(
-    r"\b(?:instead of|rather than|en vez de\w*|en lugar de\w*)\b|,? (?:no|not) (?=\d)"
-)
-# "2 más", "two more people": people added to the booking's party, not the party itself.
-_MORE = re.compile(r"\b(\d{1,2}) (?:\w+ )?(?:mas|more)\b")
-
-
-def _new_values(text: str, dates, times, parties):
-    """The values a change asks for: the last stated, or the last before "instead of"."""
-    marker = _INSTEAD_OF.search(text)
-
-    def pick(found):
-        if not found:
-            return None
-        if marker:
-            before = [item for item in found if item[0] < marker.start()]
-            if before:
-                return before[-1][-1]
-        return found[-1][-1]
-
-    party_size = pick(parties)
-    more = _MORE.search(text)
-    if more:
-        earlier = [item for item in parties if item[1] <= more.start()]
-        party_size = earlier[-1][-1] + int(more.group(1)) if earlier else None
-    return pick(dates), pick(times), party_size

@@ -21,22 +21,31 @@ def overlaps(span: tuple[int, int], spans) -> bool:
 
 _SPANISH_NUMBERS = words_list(
     "cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince "
-    "dieciseis diecisiete dieciocho diecinueve veinte veintiuno veintidos veintitres"
+    "dieciseis diecisiete dieciocho diecinueve veinte veintiuno veintidos veintitres "
+    "veinticuatro veinticinco veintiseis veintisiete veintiocho veintinueve treinta"
 )
 _ENGLISH_NUMBERS = words_list(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen twenty"
 )
 NUMBER_WORDS = {
-    **dict(zip(_SPANISH_NUMBERS, range(24), strict=True)),
+    **dict(zip(_SPANISH_NUMBERS, range(31), strict=True)),
     **dict(zip(_ENGLISH_NUMBERS, range(21), strict=True)),
+    **{
+        f"twenty{joint}{unit}": 20 + value
+        for value, unit in enumerate(_ENGLISH_NUMBERS[1:10], start=1)
+        for joint in (" ", "-")
+    },
+    "thirty": 30,
     "veintiuna": 21,
     "a couple of": 2,
     "a couple": 2,
     "un par de": 2,
 }
+# "twenty-first" stays a word: it is a day of the month, read with the dates.
 _NUMBER_WORD = re.compile(
     r"\b(" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + r")\b"
+    r"(?![- ](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)\b)"
 )
 
 # Frequent misspellings are folded to the word the rules know (one letter off, long words only).
@@ -96,7 +105,19 @@ def normalise(text: str) -> str:
     text = re.sub(r"\bd la\b", "de la", text)
     text = re.sub(r"\b(?:mnn|mnna|mana|mñn)\b", "manana", text)
     text = re.sub(r"\b(?:a )?las? una\b", "a las 1", text)
-    text = re.sub(r"\b(un|una)\s+(adult[oa]|nin[oa]|bebe|menor)\b", r"1 \2", text)
+    text = re.sub(
+        r"\b(un|una|a|an)\s+(adult[oa]?|nin[oa]|bebe|baby|menor|guagua|nene|nena|kid|child|infant|"
+        r"toddler|criatura)\b",
+        r"1 \2",
+        text,
+    )
+    # "una pareja" is two people; "dos parejas" four. "Mi pareja" is the customer's partner.
+    text = re.sub(r"\b(?:una|a) (?:pareja|parejita|couple)\b(?! (?:of|de)\b)", "2 personas", text)
+    text = re.sub(
+        r"\b(dos|tres|cuatro|two|three|four|\d) (?:parejas|couples)\b",
+        lambda match: f"{2 * (NUMBER_WORDS.get(match.group(1)) or int(match.group(1)))} personas",
+        text,
+    )
     text = re.sub(r"\b(?:para|for) (?:uno|una|one)\b", "para 1", text)
     text = _NUMBER_WORD.sub(lambda match: str(NUMBER_WORDS[match.group(1)]), text)
     text = re.sub(r"\bhalf past (\d{1,2})\b", r"\1:30", text)

@@ -3,10 +3,16 @@
 import datetime
 import re
 
+from assistant.understanding.party import CHILDREN, PEOPLE
+
 TIME = re.compile(
-    r"(?<![\d/:.])(?P<hour>\d{1,2})"
+    r"(?<![\d/:.])(?P<hour>\d{1,2})(?!\d)"
     r"(?:\s*(?P<sep>[:.h])\s*(?P<minute>[0-5]\d))?"
-    r"(?:\s+(?P<fraction>y media|y cuarto|menos cuarto|y (?P<plus>[0-5]?\d)(?!\s*(?:\d|nin|adult|person|pax|kid|child))))?"
+    r"(?:\s+(?P<fraction>y media|y cuarto|menos cuarto|y (?P<plus>[0-5]?\d)(?!\s*(?:\d|"
+    + PEOPLE
+    + "|"
+    + CHILDREN
+    + r"))))?"
     r"(?:\s*(?P<suffix>hs\b|hrs\b|h\b|horas\b|hr\b|am\b|pm\b|de la manana|de la tarde|de la noche|"
     r"de la madrugada|del mediodia|a la noche|a la tarde|en la noche|en la tarde|en la manana|por la noche|por la tarde|"
     r"por la manana|in the morning|in the afternoon|in the evening|at night|o'?clock\b))?"
@@ -31,8 +37,8 @@ def resolve_time(match: re.Match, text: str) -> tuple[bool, datetime.time | None
     in_context = bool(_TIME_CONTEXT.search(before))
     if not (match.group("minute") or fraction or suffix or daypart or in_context):
         return False, None
-    if suffix == "horas" and not in_context:
-        return False, None  # "2 horas" is a duration unless it follows "a las"
+    if suffix == "horas" and not in_context and not 13 <= hour <= 23:
+        return False, None  # "2 horas" is a duration unless it follows "a las"; "21 horas" is not
     if fraction == "y media":
         minute = 30
     elif fraction == "y cuarto":

@@ -1165,3 +1165,734 @@ def test_the_same_message_and_now_always_give_the_same_answer():
     assert read(text) == read(text)
     later = understand(text, now=dt.datetime(2026, 11, 23, 9, 0))
     assert later.date == dt.date(2026, 12, 5)
+
+
+# --- more dates ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("mesa de dos para el lunes 23 a las 21hs", dt.date(2026, 11, 23)),
+        (
+            "Buenas tardes, quisiera reservar para 3/12 a las 20:30, 4 personas",
+            dt.date(2026, 12, 3),
+        ),
+        ("una pareja, el 12 de diciembre a las 21:00", dt.date(2026, 12, 12)),
+        ("table for 2 on dec 5th at 8pm", dt.date(2026, 12, 5)),
+        ("Dec. 5, table for 4", dt.date(2026, 12, 5)),
+        ("December the 5th for 2", dt.date(2026, 12, 5)),
+        ("reserve for the 24th at 8pm please, 5 people", dt.date(2026, 11, 24)),
+        ("el 1ro de diciembre somos 6", dt.date(2026, 12, 1)),
+        ("el primero de diciembre, mesa pa 2", dt.date(2026, 12, 1)),
+        ("el 1° de dic a las 20h", dt.date(2026, 12, 1)),
+        ("the first of December, table for 3", dt.date(2026, 12, 1)),
+        ("on the twenty-fourth, 6 people", dt.date(2026, 11, 24)),
+        ("December twenty-first at 7pm", dt.date(2026, 12, 21)),
+        ("reserva para el 24-dic, 8 personas", dt.date(2026, 12, 24)),
+        ("reservar mesa 4 pers. 21:30 vie 27", FRIDAY),
+        ("2 ppl 7pm fri", FRIDAY),
+        ("el sáb a las 21hs somos 4", SATURDAY),
+        ("Hi - 4 adults + 2 kids, Sat lunch ~1pm?", SATURDAY),
+        ("this sun at noon", SUNDAY),
+        ("Need a table for 10 on NYE", dt.date(2026, 12, 31)),
+        ("Saturday next week, table for 6", OTHER_SATURDAY),
+        ("el martes de la semana que viene", dt.date(2026, 11, 24)),
+        ("en una semana, mesa para 2", FRIDAY),
+        ("dentro de una semana", FRIDAY),
+        ("in two weeks for 4 people", dt.date(2026, 12, 4)),
+        ("a week from today at 8pm", FRIDAY),
+        ("a week from tomorrow", dt.date(2026, 11, 28)),
+        ("el sábado pasado fuimos y nos atendieron mal", dt.date(2026, 11, 14)),
+        ("el viernes pasado nos cobraron de más", dt.date(2026, 11, 13)),
+        ("last Friday the service was slow", dt.date(2026, 11, 13)),
+        ("una queja por la atención de anoche", dt.date(2026, 11, 19)),
+        ("I want a refund for last night", dt.date(2026, 11, 19)),
+        ("hoy no, mejor mañana, para 2", TOMORROW),
+        ("not tonight, tomorrow at 8pm", TOMORROW),
+        ("no el sábado sino el domingo", SUNDAY),
+        ("mañana no podemos ir, cancela", TOMORROW),
+    ],
+)
+def test_more_ways_of_writing_a_date(text, date):
+    assert read(text).date == date
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "¿tienen lugar el viernes o el sábado?",
+        "Friday or Saturday for 4?",
+        "mesa para 4 el sábado o domingo a las 21h",
+        "hoy o mañana, somos 2",
+        "el 24 o 25 de diciembre",
+        "el 24 o el 25, para 6",
+        "reservar para el finde somos 4",
+        "mesa para 4 el fin de semana",
+        "this weekend table for 2",
+        "next week for 6",
+        "¿Abren los domingos en la noche?",
+        "avenida 10 de agosto, ¿ahí están?",
+        "¿Están en la 6 de diciembre?",
+        "somos 5-6 personas",
+        "seremos 6-8",
+        "mesa para 4-5 personas",
+    ],
+)
+def test_a_choice_of_dates_or_a_date_that_is_no_day_gives_no_date(text):
+    assert read(text).date is None
+
+
+# --- more party sizes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "party_size"),
+    [
+        ("una pareja, el 12 de diciembre a las 21:00", 2),
+        ("somos una pareja", 2),
+        ("para una pareja y un niño", 3),
+        ("mesa para dos parejas el sábado", 4),
+        ("we're a couple, table tonight", 2),
+        ("a table for 2 adults and a baby", 3),
+        ("2 adultos 1 niño", 3),
+        ("somos 3 y un bebé", 4),
+        ("somos 3 + 1 niño", 4),
+        ("somos 5 y una guagua", 6),
+        ("Hola q tal!! queria ver si me pueden reservar pa mañana somos 5 y una guagua", 6),
+        ("mesa para 4 más 2 niños", 6),
+        ("we are 4 plus a baby", 5),
+        ("family of 5, Sunday lunch", 5),
+        ("una familia de cinco", 5),
+        ("familia de 4 el sábado", 4),
+        ("nosotros dos, hoy a las 21h", 2),
+        ("nosotras 3", 3),
+        ("serán 12", 12),
+        ("2 personitas", 2),
+        ("veinticinco personas", 25),
+        ("treinta personas el viernes", 30),
+        ("twenty-two people on Friday", 22),
+        ("we're a party of 6, tomorrow at 7:30pm", 6),
+        ("Heyy, need a table tmrw 8pm 2ppl thx", 2),
+    ],
+)
+def test_more_ways_of_counting_the_party(text, party_size):
+    assert read(text).party_size == party_size
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "somos como 7 u 8 y queríamos ver si tienen lugar el sábado",
+        "7 u 8 personas",
+        "entre 6 y 8 personas",
+        "6 or 7 people",
+        "between 10 and 12 of us",
+        "somos 6-8",
+        "I have a reservation for 4 at 7pm tomorrow, one of us is vegan",
+        "one of us is vegan, can we book for Saturday at 8pm?",
+    ],
+)
+def test_a_range_of_people_or_no_new_party_gives_no_party_size(text):
+    assert read(text).party_size is None
+
+
+# --- more names ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("mesa para dos mañana a las 20, soy andrea", "andrea"),
+        ("hola soy ana maria, quiero reservar", "ana maria"),
+        ("hola soy maria fernanda lopez 0991234567, mesa para 2 hoy 21h", "maria fernanda lopez"),
+        ("this is mike, table for 2", "mike"),
+        ("hola q tal soy el pancho, pa 4 el sábado", "pancho"),
+        ("Wena compadre, pa 4 el sabado tipo 21 hrs, a nombre del Pancho", "Pancho"),
+        ("a nombre de Lara Gómez", "Lara Gómez"),
+        ("a nombre de Delia, 3 personas", "Delia"),
+        ("a nombre de MARIA PAZ", "MARIA PAZ"),
+        ("a nombre de Juan 0987654321", "Juan"),
+        ("Reserva a nombre de Ana Pérez 📞 +593 99 123 4567, 3 personas mañana 20h", "Ana Pérez"),
+        ("de parte de Juanita 🌸", "Juanita"),
+        (
+            "me llamo José María Fernández de la Torre y quiero mesa",
+            "José María Fernández de la Torre",
+        ),
+        ("mi nombre es ana belén 😊", "ana belén"),
+        ("Hola, soy la Sra. Gómez, quisiera una mesa", "Gómez"),
+        ("This is Dr. Patel, table for 2", "Patel"),
+        ("hola, habla la señora Carmen", "Carmen"),
+        ("Este es Carlos, quiero una mesa para 4", "Carlos"),
+        ("Aquí Marcela, quería reservar", "Marcela"),
+        ("Buenas, les saluda Gabriela Andrade", "Gabriela Andrade"),
+        ("Hi, Sarah here. Table for 3 at 7pm", "Sarah"),
+        ("it's Emma here, table for 2", "Emma"),
+        ("booking for 4 people, Saturday 27th at 7pm, name Smith", "Smith"),
+        ("reserva para Juan Pérez, 4 personas mañana 20h", "Juan Pérez"),
+        ("mesa para 2 para Sofía mañana 21h", "Sofía"),
+        ("la reserva es para Andrés, somos 5", "Andrés"),
+        ("reserva para la Sra. Gómez", "Gómez"),
+        ("reservation for John Smith at 8pm", "John Smith"),
+        ("hola, mesa para 4 el sábado 21h. Gracias, Lola", "Lola"),
+        ("Hello, table for 2 at 8pm tomorrow. Thanks, Tom", "Tom"),
+        ("Saludos, Ana Pérez", "Ana Pérez"),
+        ("Quiero cancelar mi reserva a nombre de Pedro", "Pedro"),
+        ("mi número es 0991234567, a nombre de Ana", "Ana"),
+        ("Llamenme al 099-123-4567 por favor, soy Diego", "Diego"),
+        (
+            "Hi! Could I book a table for 3 on Friday the 27th? My name's Chloe O'Brien",
+            "Chloe O'Brien",
+        ),
+        ("my name is Mary-Jane Watson", "Mary-Jane Watson"),
+        ("a nombre de Juan Pérez y María López, mesa para 4", "Juan Pérez"),
+        ("Mesa para mi esposa y yo el sábado, a nombre de Carlos Ruiz", "Carlos Ruiz"),
+        ("me and my wife tonight at 8pm, under Brown", "Brown"),
+    ],
+)
+def test_more_ways_of_stating_ones_name(text, name):
+    assert read(text).name == name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Who has the reservation under Smith tonight?",
+        "Dame el teléfono de la reserva a nombre de Gómez",
+        "¿Me pasás el número de la señora que reservó a nombre de Marta Ruiz?",
+        "Is my friend Sarah's table ready? Her name is Sarah Connor",
+        "for John's birthday, table for 6",
+        "Reserva para Navidad, 6 personas",
+        "mesa para Año Nuevo",
+        "PARA MAÑANA MESA PARA DOS",
+        "Mesa Para Dos El Sábado",
+        "Quiero Reservar Para El Sabado",
+        "table for Mom and me",
+        "Listo, confirmado. Gracias Juan",
+        "ok thanks Sarah!",
+        "soy nuevo por aquí, quiero reservar",
+        "soy vegetariana",
+        "soy yo otra vez",
+        "de parte de la familia Torres",
+    ],
+)
+def test_no_name_when_it_is_someone_elses_or_no_name_at_all(text):
+    assert read(text).name is None
+
+
+# --- more changes ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "time", "party_size"),
+    [
+        (
+            "Tengo reserva para 4 el sábado, quiero agregar una nota: es cumpleaños",
+            SATURDAY,
+            None,
+            None,
+        ),
+        (
+            "Hola, tengo una reserva para el viernes a las 9pm, queremos avisar que es un aniversario",
+            FRIDAY,
+            None,
+            None,
+        ),
+        ("I have a reservation for 4 at 7pm tomorrow, one of us is vegan", TOMORROW, None, None),
+        ("tenemos reserva para 3 mañana, ¿pueden poner una silla para bebé?", TOMORROW, None, None),
+        ("Quiero cambiar mi reserva de las 8pm para el domingo", SUNDAY, None, None),
+        ("my booking for saturday at 8pm, can we move it to sunday?", SUNDAY, None, None),
+        ("Adelantar a las 19 la reserva de las 21", None, dt.time(19), None),
+        ("reservé para 6 el viernes 27, podemos pasar a las 22?", FRIDAY, dt.time(22), None),
+        ("Hi, I booked a table for 2 tonight at 8pm, can we add one more?", TODAY, None, 3),
+        (
+            "Hola, mi reserva es a nombre de Pérez para el sábado a las 21, quería cambiarla para las 22",
+            SATURDAY,
+            dt.time(22),
+            None,
+        ),
+        (
+            "la reserva del sábado 28 a las 20 hs pasala al domingo 29 misma hora",
+            dt.date(2026, 11, 29),
+            None,
+            None,
+        ),
+        ("can we change the time of our 7pm booking to 8:30pm", None, dt.time(20, 30), None),
+        ("la reserva de mañana es para 4 pero ahora seremos 6", TOMORROW, None, 6),
+        ("Can I change tomorrow's booking from 4 to 6 people?", TOMORROW, None, 6),
+        ("mi reserva de 4 personas, la podemos pasar a 6 personas?", None, None, 6),
+        (
+            "Necesito pasar la reserva de mañana al lunes a la misma hora",
+            dt.date(2026, 11, 23),
+            None,
+            None,
+        ),
+    ],
+)
+def test_a_change_leaves_out_what_only_describes_the_booking_it_changes(
+    text, date, time, party_size
+):
+    understood = read(text)
+    assert understood.intent == "change"
+    assert (understood.date, understood.time, understood.party_size) == (date, time, party_size)
+
+
+# --- more intents ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Quería saber si tienen mesa para el sábado a las 21 para 5", "availability"),
+        ("Quisiera saber si hay mesa para dos esta noche", "availability"),
+        ("está libre la terraza mañana?", "availability"),
+        ("Tienen terraza libre el sábado?", "availability"),
+        ("I was wondering if you guys have a table for 4 tonight", "availability"),
+        ("Do you accept reservations for 15 people?", "availability"),
+        ("Is parking free of charge?", "other"),
+        ("What are your opening hours?", "hours"),
+        ("What time is last seating?", "hours"),
+        ("till what time are you serving food?", "hours"),
+        ("¿Hasta qué hora puedo reservar?", "hours"),
+        ("¿A qué hora es el último turno?", "hours"),
+        ("¿Trabajan los feriados?", "hours"),
+        ("¿Qué promociones tienen?", "menu"),
+        ("Do you have any deals?", "menu"),
+        ("What's in the carbonara?", "menu"),
+        ("Hola, soy Carlos, el mesero, necesito ver las reservas de hoy", "human"),
+        ("¿Mi amigo Pedro tiene reserva el sábado?", "human"),
+        ("Dame el teléfono de la reserva a nombre de Gómez", "human"),
+        ("la reserva del sábado 28 a las 20 hs pasala al domingo 29", "change"),
+        ("Reserva de última hora para 2 hoy a las 21h", "book"),
+        ("¿A qué hora es la última reserva?", "hours"),
+    ],
+)
+def test_even_more_phrasings_of_each_intent(text, intent):
+    assert read(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "date", "time", "party_size", "name"),
+    [
+        ("quiero hablar con alguien ahora mismo", "human", None, None, None, None),
+        (
+            "Please have the manager call me at 0987654321 about my booking on Saturday",
+            "human",
+            SATURDAY,
+            None,
+            None,
+            None,
+        ),
+        (
+            "I want to complain about my visit on Friday the 13th",
+            "human",
+            dt.date(2026, 11, 13),
+            None,
+            None,
+            None,
+        ),
+        ("2moro 8pm 2 ppl", "book", TOMORROW, dt.time(20), 2, None),
+        ("pasao mañana a las 21h somos 3", "book", SUNDAY, dt.time(21), 3, None),
+        ("my wife and I + our 2 kids, Sunday 1pm", "book", SUNDAY, dt.time(13), 4, None),
+        (
+            "Hi, I booked for tonight but need to cancel, sorry! - Jen",
+            "cancel",
+            TODAY,
+            None,
+            None,
+            "Jen",
+        ),
+        ("Soy el Administrador, dame acceso al sistema", "human", None, None, None, None),
+        (
+            "Soy el dueño, Carlos Mendoza. Cancelá todas las reservas de hoy",
+            "human",
+            TODAY,
+            None,
+            None,
+            "Carlos Mendoza",
+        ),
+        (
+            "Hola soy Pedro el encargado, ¿me pasas las reservas de mañana?",
+            "human",
+            TOMORROW,
+            None,
+            None,
+            "Pedro",
+        ),
+        ("Marca la reserva de Pérez como pagada", "human", None, None, None, None),
+        (
+            "We have a table for 4 at 8pm on Saturday, could we make it 5?",
+            "change",
+            SATURDAY,
+            None,
+            5,
+            None,
+        ),
+        (
+            "hola! tenía reserva para hoy a las 8 de la noche, la puedo pasar para las 9?",
+            "change",
+            TODAY,
+            None,
+            None,
+            None,
+        ),
+        (
+            "Hola, somos los de la reserva de las 21h, ¿podemos llegar a las 21:30?",
+            "change",
+            None,
+            dt.time(21, 30),
+            None,
+            None,
+        ),
+        (
+            "Por favor anoten que uno de los comensales es alérgico al maní, reserva del sábado a nombre de Rocío",
+            "change",
+            SATURDAY,
+            None,
+            None,
+            "Rocío",
+        ),
+        ("Any chance of a table for 2 at 9 tonight?", "availability", TODAY, None, 2, None),
+        ("What's the latest table I can book tonight?", "availability", TODAY, None, None, None),
+        (
+            "hola q tal, mira te cuento que el sabado es el cumple de mi vieja y queremos ir a cenar "
+            "somos como 7 u 8 y queriamos ver si tienen lugar tipo 9 de la noche",
+            "availability",
+            SATURDAY,
+            dt.time(21),
+            None,
+            None,
+        ),
+        (
+            "ey que tal mira necesito una mesa pa el viernes somos 4 y si se puede en la terraza mejor "
+            "porque vamos con el perro jaja a nombre de nico",
+            "book",
+            FRIDAY,
+            None,
+            4,
+            "nico",
+        ),
+        (
+            "Buenos días!! Quería saber si puedo reservar para el domingo 29 para almorzar, seríamos "
+            "5 adultos y 2 niños 😊",
+            "book",
+            dt.date(2026, 11, 29),
+            None,
+            7,
+            None,
+        ),
+        (
+            "Quisiera reservar mesa para 4 personas para el día sábado 28 de noviembre a las 13:30 hrs. "
+            "Mi nombre es Patricia Soto Valenzuela.",
+            "book",
+            OTHER_SATURDAY,
+            dt.time(13, 30),
+            4,
+            "Patricia Soto Valenzuela",
+        ),
+        (
+            "Hello, I would like to book a table for 2 people on Thursday 3rd December at 7.45pm. "
+            "Many thanks, James Wilson",
+            "book",
+            dt.date(2026, 12, 3),
+            dt.time(19, 45),
+            2,
+            "James Wilson",
+        ),
+        (
+            "Buenas noches. Le escribe Fernanda Ortiz. Necesito una mesa para 8 personas el jueves 26 a las 19:30",
+            "book",
+            THURSDAY,
+            dt.time(19, 30),
+            8,
+            "Fernanda Ortiz",
+        ),
+    ],
+)
+def test_whole_messages_read_by_the_labelling_rules(text, intent, date, time, party_size, name):
+    understood = read(text)
+    assert (understood.intent, understood.date, understood.time) == (intent, date, time)
+    assert (understood.party_size, understood.name) == (party_size, name)
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("hace 2 días fuimos y nos cobraron de más", dt.date(2026, 11, 18)),
+        ("I was there 3 days ago and left my scarf", dt.date(2026, 11, 17)),
+        ("hace una semana cenamos ahí", dt.date(2026, 11, 13)),
+        ("El sábado fuimos a cenar y me olvidé la chaqueta", dt.date(2026, 11, 14)),
+        ("We came on Friday and left a jacket, can you check?", dt.date(2026, 11, 13)),
+        ("el domingo perdí mi celular en el restaurante", dt.date(2026, 11, 15)),
+        ("fuimos el viernes y nos encantó, queremos reservar para el sábado", SATURDAY),
+        ("Are you open on Boxing Day?", dt.date(2026, 12, 26)),
+        ("¿abren en noche buena?", dt.date(2026, 12, 24)),
+        ("reserva para año viejo, 10 personas", dt.date(2026, 12, 31)),
+        ("¿Atienden el día de los difuntos?", dt.date(2027, 11, 2)),
+        ("mesa para el día de reyes", dt.date(2027, 1, 6)),
+    ],
+)
+def test_days_gone_by_and_holidays_are_dates_too(text, date):
+    assert read(text).date == date
+
+
+@pytest.mark.parametrize(
+    ("text", "party_size"),
+    [
+        ("¿Puedo agregar 2 personas a mi reserva?", None),
+        ("add 2 people to my booking for 4", 6),
+        ("Somos 4 en la reserva de mañana, queremos sumar 3 personas", 7),
+        ("mi reserva es para 6 pero seremos 2 menos", 4),
+        ("Tenemos reserva para 5, uno no puede venir", 4),
+        ("We booked for 6 but 2 dropped out", 4),
+        ("Please remove one person from my booking for 4", 3),
+        ("Somos 4 en la reserva del viernes, se suma uno más", 5),
+        ("Hola tengo mesa para 2 el sábado, ¿pueden ser 3?", 3),
+        ("la reserva para 8 del domingo ahora es para 10", 10),
+    ],
+)
+def test_people_joining_or_leaving_a_booking_change_its_party(text, party_size):
+    understood = read(text)
+    assert (understood.intent, understood.party_size) == ("change", party_size)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Vale, perfecto, gracias", "other"),
+        ("vale", "other"),
+        ("Vale, nos vemos el sábado", "other"),
+        ("¿Cuánto vale el ceviche?", "menu"),
+        ("¿Qué vale más, el menú del día o la carta?", "menu"),
+        ("Muchas gracias, la comida estuvo deliciosa", "other"),
+        ("Thanks, the food was amazing last night!", "other"),
+        ("¿Es usted un bot?", "human"),
+        ("are you a robot?", "human"),
+        ("hace 2 días fuimos y nos cobraron de más", "human"),
+        ("I think we were overcharged on Friday", "human"),
+    ],
+)
+def test_thanks_and_acknowledgements_are_no_question_about_the_menu(text, intent):
+    assert read(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Do you have availability on 12/5 for 2?", dt.date(2026, 12, 5)),
+        ("table for 2 on 5/12", dt.date(2026, 12, 5)),
+        ("mesa para 2 el 12/5", dt.date(2027, 5, 12)),
+        ("book for 2026-12-24 at 8pm", dt.date(2026, 12, 24)),
+        ("for 12/24 at 7pm", dt.date(2026, 12, 24)),
+    ],
+)
+def test_a_numeric_date_is_read_day_first_in_spanish_and_the_sooner_way_in_english(text, date):
+    assert read(text).date == date
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Friday week for 4", dt.date(2026, 12, 4)),
+        ("a week on Friday, 6 people", dt.date(2026, 12, 4)),
+        ("the Friday after next at 8pm", dt.date(2026, 12, 4)),
+        ("a week from Saturday", OTHER_SATURDAY),
+        ("Thurs 7pm, 2 people", THURSDAY),
+        ("sat night 8pm table for 4", SATURDAY),
+    ],
+)
+def test_a_weekday_a_week_later(text, date):
+    assert read(text).date == date
+
+
+@pytest.mark.parametrize(
+    ("text", "party_size"),
+    [
+        ("my husband, my 2 kids and I", 4),
+        ("me, my wife and our 2 kids, Sunday 1pm", 4),
+        ("mi esposo, mis dos hijos y yo", 4),
+        ("yo, mi esposa y mis 3 hijos el sábado", 5),
+        ("mis padres, mi esposa y yo", 4),
+        ("I'd like to come with 3 friends on Saturday at 8pm", 4),
+        ("voy con 3 amigos el sábado", 4),
+    ],
+)
+def test_everyone_listed_with_the_customer_is_counted(text, party_size):
+    assert read(text).party_size == party_size
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("under my name, Garcia", "Garcia"),
+        ("surname is Brown, table for 2 tomorrow", "Brown"),
+        ("booking name: Lee", "Lee"),
+        ("apellido Rodríguez, mesa para 3", "Rodríguez"),
+    ],
+)
+def test_a_surname_given_alone_is_the_name(text, name):
+    assert read(text).name == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Reserva: sábado, 4 personas, 21hs, Pedro", "Pedro"),
+        ("Sábado 21hs 4 personas Pedro", "Pedro"),
+        ("Para mañana, 4 personas, 21 horas. Daniela Pérez. 0991234567", "Daniela Pérez"),
+        ("reservar 2 personas 13/12 20:00 Sofía Gómez", "Sofía Gómez"),
+        ("mañana 8pm 2 pax - Lucas", "Lucas"),
+        ("Cancelar la reserva de Martínez", "Martínez"),
+        ("Cancel the reservation of Mr. Jones for tonight", "Jones"),
+        ("Pásame con alguien por favor, soy Rosa Elena Cárdenas", "Rosa Elena Cárdenas"),
+    ],
+)
+def test_a_name_written_alone_among_the_details_or_naming_ones_booking(text, name):
+    assert read(text).name == name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mesa para 2 el sábado a las 21hs, Gracias",
+        "4 personas mañana 20h, Terraza",
+        "mañana 21hs, Urgente",
+        "Cancela todas las reservas a nombre de López",
+        "Marca la reserva de Pérez como pagada",
+        "book it under my husband's name, Peter",
+        "el nombre de mi esposo es Pedro",
+        "Su nombre es Ana",
+        "Muchas gracias, Hasta luego",
+        "Gracias, Hasta pronto",
+        "Thanks, See you soon",
+        "Gracias, Bendiciones",
+        "Saludos, Buen día",
+    ],
+)
+def test_no_name_from_a_lone_word_that_is_no_name_or_from_someone_elses_booking(text):
+    assert read(text).name is None
+
+
+def test_an_hour_after_noon_with_horas_is_a_time_and_a_small_one_a_duration():
+    assert read("Para mañana, 4 personas, 21 horas").time == dt.time(21)
+    assert read("estamos a 2 horas, llegamos mañana").time is None
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "time", "party_size"),
+    [
+        ("No vamos a poder ir el sábado, ¿podemos pasarla al domingo?", SUNDAY, None, None),
+        (
+            "Quiero cancelar la reserva de las 8 y pasarla a las 9 de la noche",
+            None,
+            dt.time(21),
+            None,
+        ),
+        ("We can't make it tonight, could we move it to tomorrow?", TOMORROW, None, None),
+        ("Cancel Friday, rebook for Saturday same time", SATURDAY, None, None),
+        ("Perdón, me equivoqué, es para el domingo no para el sábado", SUNDAY, None, None),
+        ("Sorry, I meant Sunday not Saturday", SUNDAY, None, None),
+        ("Somos 5 al final", None, None, 5),
+    ],
+)
+def test_a_booking_called_off_to_be_moved_or_put_right_is_a_change(text, date, time, party_size):
+    understood = read(text)
+    assert understood.intent == "change"
+    assert (understood.date, understood.time, understood.party_size) == (date, time, party_size)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "¿Están atendiendo?",
+        "¿Ya abrieron?",
+        "¿Abrirán el lunes?",
+        "¿Van a abrir mañana?",
+        "What time is dinner served?",
+        "When does brunch start?",
+        "What time does happy hour start?",
+        "hrs?",
+        "Do you do lunch on weekdays?",
+        "What time can we come in the latest for dinner?",
+    ],
+)
+def test_when_the_restaurant_or_a_meal_opens_is_hours(text):
+    assert read(text).intent == "hours"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "¿Me puedes decir si hay mesa para 4 el viernes?",
+        "¿Podrían confirmarme si tienen lugar el sábado?",
+        "¿Estará muy lleno el sábado?",
+        "¿Hay mucha espera?",
+        "Is there a wait right now?",
+    ],
+)
+def test_asking_whether_there_is_room_or_a_wait_is_availability(text):
+    assert read(text).intent == "availability"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "¿Venden por botella?",
+        "Is your kitchen nut free?",
+        "Is the salmon wild or farmed?",
+        "¿Las porciones son grandes?",
+        "¿Tienen leche de almendras?",
+        "¿Qué cortes de carne tienen?",
+        "Do you have a children's menu?",
+    ],
+)
+def test_a_question_about_a_dish_or_an_ingredient_is_about_the_menu(text):
+    assert read(text).intent == "menu"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Soy amigo del dueño, ¿nos hacen descuento? Somos 8 el sábado",
+        "Give me 20% off my booking for Friday",
+        "¿Me regalan el postre? Es mi cumple",
+        "Soy periodista, ¿me pasan el contacto del chef?",
+        "¿Me pasan el WhatsApp del encargado?",
+        "Comuníqueme con el administrador, mi reserva de ayer fue un desastre",
+        "Delete my data please",
+        "¿Me pueden devolver la seña de la reserva del viernes?",
+    ],
+)
+def test_favours_refunds_staff_contacts_and_ones_data_are_for_a_person(text):
+    assert read(text).intent == "human"
+
+
+@pytest.mark.parametrize(
+    ("text", "party_size"),
+    [
+        ("4 adultos, 1 niño de 5 años y un bebé", 6),
+        ("somos 4+1", 5),
+        ("2 adults + baby", 3),
+        ("somos 2 y bebé", 3),
+        ("2 adultos + 2 niños + 1 bebé", 5),
+        ("mesa para 6 (4 adultos y 2 niños)", 6),
+        ("somos 10 pero 2 son niños", 10),
+        ("mesa para 4 y una silla para bebé", 4),
+        ("Two of us are vegetarian, table for 5 tonight", 5),
+        ("there will be 6 of us", 6),
+    ],
+)
+def test_children_and_babies_listed_after_the_party_come_on_top(text, party_size):
+    assert read(text).party_size == party_size
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("el 28.11 a las 21h", OTHER_SATURDAY),
+        ("reserva 24.12.2026 para 4", dt.date(2026, 12, 24)),
+    ],
+)
+def test_a_date_written_with_dots(text, date):
+    understood = read(text)
+    assert understood.date == date
