@@ -75,6 +75,19 @@ def whatsapp_phone(phone: str) -> str:
     return _MEXICAN_MOBILE.sub(r"+52\1", phone.strip())
 
 
+# Countries whose customers are written to in English until they write in Spanish.
+_ENGLISH_CALLING_CODES = ("+1", "+44", "+61", "+64", "+353")
+_PUERTO_RICO = ("+1787", "+1939")
+
+
+def _language_of_number(phone: str) -> str:
+    """The language to greet a new number in: the restaurant's, or English for a number of an
+    English-speaking country (a first message in Spanish switches it)."""
+    if phone.startswith(_ENGLISH_CALLING_CODES) and not phone.startswith(_PUERTO_RICO):
+        return "en"
+    return dialogue.restaurant_language()
+
+
 def _conversation_open(incoming: Incoming, now: dt.datetime, idle: dt.timedelta) -> Conversation:
     """The customer's open conversation, locked; one idle too long is ended and a new one
     begun."""
@@ -97,7 +110,7 @@ def _conversation_open(incoming: Incoming, now: dt.datetime, idle: dt.timedelta)
                     profile_name=incoming.profile_name[:120],
                     customer=customer,
                     language=(customer.language if customer and customer.language else "")
-                    or dialogue.restaurant_language(),
+                    or _language_of_number(incoming.phone),
                     last_message_at=now,
                 )
         except IntegrityError:

@@ -25,7 +25,9 @@ from django.utils.translation import ngettext
 from assistant.dialogue import words
 from assistant.models import HandoffReason
 from assistant.understanding import understand
+from assistant.understanding.dates import WEEKDAYS
 from assistant.understanding.dishes import GENERIC, dishes_stated
+from assistant.understanding.names import name_stated
 from assistant.understanding.text import normalise
 from booking.services.bookings import (
     Contact,
@@ -56,6 +58,10 @@ _NOT_ALLOWED = re.compile(
     r"you are now|ahora eres|act as|actua como|developer mode|modo desarrollador|"
     r"soy (?:el|la) (?:gerente|duen[oa]|encargad[oa]|administrador\w*|admin)|"
     r"i'?m the (?:manager|owner)|i am the (?:manager|owner))\b"
+)
+# A message with one of these words is about a booking: a reference in it names one.
+_ABOUT_A_BOOKING = re.compile(
+    r"\b(?:reserv\w*|booking\w*|referencia|reference|codigo|code|confirmation)\b"
 )
 MENU_LINES = 40
 # Words that begin names on a menu and ask for the whole of it ("platos fuertes", "carta").
@@ -107,12 +113,17 @@ class _Chat:
         self.zone = zone
         self.settings = settings
         self.language = conversation.language
+        # "a las 8 y media": hours said without am or pm, which the day's hours may settle.
+        self.hours_said = words.clock_hours(text) if understood.time is None else []
+        self._took: bool | None = None
 
     # The turn -----------------------------------------------------------------------------
 
     def answer(self) -> Answer:
         if _NOT_ALLOWED.search(self.plain):
             return self._hand_over(HandoffReason.NOT_ALLOWED)
+        if self._names_a_booking_not_theirs():
+            return self._not_theirs()
         intent = self.understood.intent
         if intent == "human":
             return self._hand_over(HandoffReason.ASKED)
@@ -123,7 +134,7 @@ class _Chat:
             reply = self._menu() if intent == "menu" else self._hours()
             return self._done(Answer(reply))
         took = self._take_details()
-        goal = self._goal(intent)
+        goal = self._goal(intent, took)
         if goal is None and not took:
             # "And the chiles en nogada?": a dish named is a question about the menu.
             dishes = self._dishes_named()
@@ -147,33 +158,53 @@ class _Chat:
         self.conversation.slots = self.slots
         self.conversation.state = self.slots.get("waiting", "")
 
-    def _goal(self, intent: str) -> str | None:
+    def _goal(self, intent: str, took: bool) -> str | None:
         current = self.slots.get("goal")
         if intent in ("book", "availability", "change") and current in ("book", "change"):
             # "No, better at 9pm" while booking is the booking still, not a change.
             return current
         if intent in ("book", "availability", "cancel", "change"):
             return intent
-        if self.slots.get("goal") and self._stated_anything():
+        if self.slots.get("goal") and (took or self._stated_anything()):
             return self.slots["goal"]
         return None
 
     def _stated_anything(self) -> bool:
         understood = self.understood
-        return any(
+        return bool(self.hours_said) or any(
             value is not None
             for value in (understood.date, understood.time, understood.party_size, understood.name)
         )
 
     def _take_details(self) -> bool:
-        """Keep what the message states; returns whether it stated anything."""
+        """Keep what the message states; returns whether it stated anything (once a turn)."""
+        if self._took is not None:
+            return self._took
         understood = self.understood
         took = False
-        if understood.date is not None:
+        if understood.date is not None and not self._past_day_alone():
             self.slots["date"] = understood.date.isoformat()
+            took = True
+        part = words.part_of_day(self.text)
+        if part:
+            self.slots["part"] = part
             took = True
         if understood.time is not None:
             self.slots["time"] = f"{understood.time:%H:%M}"
+            self.slots.pop("hour", None)
+            took = True
+        elif self.hours_said:
+            # Of a change, the new hour is said last ("de las 9 a las 8"); of a booking, first.
+            changing = "change" in (understood.intent, self.slots.get("goal"))
+            hour = self.hours_said[-1 if changing else 0]
+            settled = self._settle_hour(hour, self._date())
+            if settled:
+                self.slots["time"] = settled
+                self.slots.pop("hour", None)
+            else:
+                # Settled once the day is known, or against the booking being changed.
+                self.slots["hour"] = "{:02d}:{:02d}".format(*hour)
+                self.slots.pop("time", None)
             took = True
         if understood.party_size is not None:
             self.slots["party_size"] = understood.party_size
@@ -188,7 +219,23 @@ class _Chat:
             dishes = self._dishes_to_pre_order()
             if dishes:
                 self.slots["dishes"] = dishes
+        self._took = took
         return took
+
+    def _past_day_alone(self) -> bool:
+        """ "Lo que te dije ayer": a day gone by, said with nothing else and with nothing asked
+        for, is no booking's day."""
+        understood = self.understood
+        today = self.now.astimezone(self.zone).date()
+        return (
+            understood.date < today
+            and understood.intent not in ("book", "availability", "change", "cancel")
+            and not self.slots.get("goal")
+            and understood.time is None
+            and understood.party_size is None
+            and not understood.name
+            and not self.hours_said
+        )
 
     def _dishes_to_pre_order(self) -> dict[str, int]:
         """The menu's dishes a booking message orders ahead ("…y 2 ceviches"), by id."""
@@ -284,9 +331,13 @@ class _Chat:
                 )
             if words.is_yes(self.text):
                 return Answer(_("Which one? Write its number, please."))
-        if waiting.startswith("ask_") and self._take_bare_answer(waiting.removeprefix("ask_")):
+        if not waiting.startswith("ask_"):
+            return None
+        # The answer to the question asked, or any other detail: "a las 9" when the party was
+        # asked for is the time.
+        took = self._take_bare_answer(waiting.removeprefix("ask_"))
+        if self._take_details() or took:
             self.slots["waiting"] = ""
-            self._take_details()
             goal = self.slots.get("goal", "book")
             if goal == "change":
                 return self._propose_change()
@@ -311,7 +362,7 @@ class _Chat:
         if index is not None:
             return index
         wanted = self.understood.time
-        hour = words.bare_hour(self.text)
+        hour = words.bare_hour(self.text) or (self.hours_said[0] if self.hours_said else None)
         for number, value in enumerate(choices):
             local = dt.datetime.fromisoformat(value).astimezone(self.zone)
             if wanted is not None and local.time() == wanted:
@@ -323,22 +374,30 @@ class _Chat:
     def _booking_named(self) -> int | None:
         """The listed booking whose reference or day the message names."""
         choices = self.slots.get("choices", [])
-        found = Reservation.objects.filter(pk__in=choices)
+        found = list(Reservation.objects.filter(pk__in=choices))
         for reservation in found:
             if reservation.reference.lower() in self.plain:
                 return choices.index(reservation.pk)
-        if self.understood.date is not None:
-            same_day = [
-                reservation.pk
-                for reservation in found
-                if reservation.starts_at.astimezone(self.zone).date() == self.understood.date
-            ]
-            if len(same_day) == 1:
-                return choices.index(same_day[0])
+        on_the_day = self._on_the_day_named(found)
+        if len(on_the_day) == 1:
+            return choices.index(on_the_day[0].pk)
         return None
 
+    def _on_the_day_named(self, bookings: list[Reservation]) -> list[Reservation]:
+        """The bookings on the day the message names, by its date or its weekday ("the one on
+        Saturday", "la del sábado")."""
+        said = set(re.findall(r"\w+", self.plain))
+        weekdays = {number for word, number in WEEKDAYS.items() if word in said}
+        return [
+            reservation
+            for reservation in bookings
+            if (local := reservation.starts_at.astimezone(self.zone).date()) == self.understood.date
+            or local.weekday() in weekdays
+        ]
+
     def _take_bare_answer(self, asked: str) -> bool:
-        """The answer to the question asked, given alone ("4", "Ana", "a las 9")."""
+        """The answer to the question asked, given alone ("4", "Ana", "9"); and a name alone
+        whatever was asked, while the booking has none yet."""
         if asked == "party_size" and self.understood.party_size is None:
             number = words.bare_number(self.text)
             if number:
@@ -349,36 +408,66 @@ class _Chat:
             if name:
                 self.slots["name"] = name
                 return True
-        if asked == "time" and self.understood.time is None:
-            hour = words.bare_hour(self.text)
-            settled = self._settle_hour(hour) if hour else None
-            if settled:
-                self.slots["time"] = settled
+        elif (
+            self.slots.get("goal", "book") == "book"
+            and not self.slots.get("name")
+            and not self._stated_anything()
+        ):
+            # "Pablo Ruiz" when the time was asked: a given name, or two capitalised words.
+            name = name_stated(self.text, bare_names=True)
+            if name:
+                self.slots["name"] = name
                 return True
-        if asked == "change" and self._remark():
-            return True
-        return self._stated_anything()
+        if asked == "time" and self.understood.time is None and not self.hours_said:
+            hour = words.bare_hour(self.text)
+            if hour:
+                settled = self._settle_hour(hour, self._date())
+                if settled:
+                    self.slots["time"] = settled
+                else:
+                    self.slots["hour"] = "{:02d}:{:02d}".format(*hour)
+                return True
+        return asked == "change" and bool(self._remark())
 
-    def _settle_hour(self, hour: tuple[int, int]) -> str | None:
-        """ "A las 9" on a day the restaurant opens at night only is 21:00."""
-        day = self._date()
+    def _settle_hour(
+        self, hour: tuple[int, int], day: dt.date | None, near: dt.time | None = None
+    ) -> str | None:
+        """An hour said without am or pm, in 24 hours: the one in the part of the day the
+        customer named ("en la noche", "para comer"), else the one the restaurant opens at on
+        ``day``, else, both open, the one nearer ``near`` (the booking being changed)."""
+        given, minute = hour
+        if given == 0 or given > 12:
+            return f"{given:02d}:{minute:02d}" if given < 24 else None
+        candidates = [given, (given + 12) % 24]
+        part = self.slots.get("part")
+        if part:
+            in_part = [candidate for candidate in candidates if words.in_part(part, candidate)]
+            if len(in_part) == 1:
+                return f"{in_part[0]:02d}:{minute:02d}"
         if day is None:
             return None
-        candidates = [hour] if hour[0] > 12 else [hour, (hour[0] + 12, hour[1])]
         open_ones = [
-            (h, m)
-            for h, m in candidates
-            if h < 24
-            and self._opens_at(dt.datetime.combine(day, dt.time(h, m)).replace(tzinfo=self.zone))
+            candidate for candidate in candidates if self._opens_at(day, candidate, minute)
         ]
+        if len(open_ones) == 2 and near is not None:
+            said = [candidate * 60 + minute for candidate in open_ones]
+            booked = near.hour * 60 + near.minute
+            open_ones = [open_ones[min(range(2), key=lambda index: abs(said[index] - booked))]]
         if len(open_ones) == 1:
-            hour, minute = open_ones[0]
-            return f"{hour:02d}:{minute:02d}"
+            return f"{open_ones[0]:02d}:{minute:02d}"
         return None
 
-    def _opens_at(self, starts_at: dt.datetime) -> bool:
+    def _opens_at(self, day: dt.date, hour: int, minute: int) -> bool:
+        """Whether the restaurant takes bookings at about that time of ``day``."""
         snapshot = selectors.booking_policy_snapshot()
-        return starts_at in selectors.service_slots(snapshot, starts_at.date(), self.zone)
+        wall = dt.datetime.combine(day, dt.time(hour, minute))
+        return any(
+            slot <= wall < slot + snapshot.interval
+            for slot in (
+                start.replace(tzinfo=None)
+                for start in selectors.service_slots(snapshot, day, self.zone)
+            )
+        )
 
     def _on_confirm(self) -> Answer | None:
         proposal = self.slots.get("proposal", {})
@@ -410,6 +499,11 @@ class _Chat:
             if understood.date is not None and understood.date != local.date():
                 return True
             if understood.time is not None and understood.time != local.time():
+                return True
+            # "Sí, pero a las 8": an hour said without am or pm, other than the proposal's.
+            if self.hours_said and (local.hour % 12, local.minute) not in {
+                (hour % 12, minute) for hour, minute in self.hours_said
+            }:
                 return True
         party_size = proposal.get("party_size")
         if understood.party_size is not None and party_size and understood.party_size != party_size:
@@ -492,6 +586,10 @@ class _Chat:
             return self._ask("date", problem + " " + _("Which other day would suit you?"))
         if not party_size:
             return self._ask("party_size", _("How many people will you be?"))
+        if not self.slots.get("time") and self.slots.get("hour"):
+            settled = self._settle_hour(_hour_of(self.slots.pop("hour")), day)
+            if settled:
+                self.slots["time"] = settled
         starts_at = self._starts_at()
         if starts_at is None:
             return self._ask_time(day, party_size)
@@ -543,6 +641,12 @@ class _Chat:
 
     def _ask_time(self, day: dt.date, party_size: int) -> Answer:
         free = self._free_times(day, party_size)
+        part = self.slots.get("part")
+        if part:
+            # "El viernes en la noche": the evening's free times.
+            free = [
+                moment for moment in free if words.in_part(part, moment.astimezone(self.zone).hour)
+            ] or free
         question = _("At what time?")
         if free:
             question += " " + _("Free on %(day)s: %(times)s.") % {
@@ -670,7 +774,7 @@ class _Chat:
         if party_size > self._policy().online_max_party_size:
             return self._hand_over(HandoffReason.LARGE_PARTY)
         self.slots["goal"] = "book"
-        if self.slots.get("time"):
+        if self.slots.get("time") or self.slots.get("hour"):
             return self._book()
         reason, problem = self._day_problem(day, party_size)
         if reason == "no_table_fits":
@@ -682,17 +786,66 @@ class _Chat:
 
     # The customer's own bookings ---------------------------------------------------------
 
+    def _upcoming(self):
+        return Reservation.objects.filter(
+            customer__phone=self.conversation.phone,
+            status__in=(ReservationStatus.PENDING, ReservationStatus.CONFIRMED),
+            starts_at__gte=self.now,
+        ).select_related("customer")
+
     def _own_bookings(self) -> list[Reservation]:
-        return list(
-            Reservation.objects.filter(
-                customer__phone=self.conversation.phone,
-                status__in=(ReservationStatus.PENDING, ReservationStatus.CONFIRMED),
-                starts_at__gte=self.now,
-            ).order_by("starts_at")[:LISTED_BOOKINGS]
+        return list(self._upcoming().order_by("starts_at")[:LISTED_BOOKINGS])
+
+    def _names_a_booking_not_theirs(self) -> bool:
+        """Whether the message, about a booking, types a reference that is none of this phone's
+        bookings, another customer's or none at all: the two are answered alike."""
+        typed = words.references_typed(self.text)
+        if not typed:
+            return False
+        about_a_booking = (
+            self.understood.intent in ("change", "cancel")
+            or self.slots.get("goal") in ("change", "cancel")
+            or self.slots.get("waiting") == "choose_booking"
+            or _ABOUT_A_BOOKING.search(self.plain)
         )
+        if not about_a_booking:
+            return False
+        own = Reservation.objects.filter(
+            customer__phone=self.conversation.phone, reference__in=typed
+        )
+        return set(typed) - set(own.values_list("reference", flat=True)) != set()
+
+    def _not_theirs(self) -> Answer:
+        """Another customer's booking, or one not to be found: staff answer, and the reply says
+        nothing of it, not even whether it exists."""
+        answer = self._hand_over(HandoffReason.NOT_ALLOWED)
+        answer.reply = _(
+            "I can't act on that booking from this number. I'm passing you to a person from our "
+            "team; they will write to you here."
+        )
+        return answer
+
+    def _names_own(self, name: str, bookings: list[Reservation]) -> bool:
+        """Whether a name said of a booking is the customer's own: of one of their bookings,
+        of the customer the chat knows, or the WhatsApp profile's."""
+        said = set(normalise(name).split())
+        known = [f"{item.customer.first_name} {item.customer.last_name}" for item in bookings]
+        customer = self.conversation.customer
+        if customer is not None:
+            known.append(f"{customer.first_name} {customer.last_name}")
+        known.append(self.conversation.profile_name)
+        for full_name in known:
+            theirs = set(normalise(full_name).split())
+            if theirs and (said <= theirs or theirs <= said):
+                return True
+        return False
 
     def _own_booking(self, goal: str) -> Answer:
         bookings = self._own_bookings()
+        if self.understood.name and not self._names_own(self.understood.name, bookings):
+            # "Cámbiame la reserva de Pedro Sánchez": someone else's, or booked from another
+            # phone; staff can tell which.
+            return self._not_theirs()
         chosen = self.slots.get("booking")
         if chosen is not None:
             reservation = next((item for item in bookings if item.pk == chosen), None)
@@ -710,30 +863,41 @@ class _Chat:
                     "to make one?"
                 )
             )
-        named = [item for item in bookings if item.reference.lower() in self.plain]
-        if not named and words.references_typed(self.text):
-            # A reference that is none of this phone's bookings: not another customer's, and
-            # not this customer's other booking in its place either. The same reply whether it
-            # exists or not, so that nothing can be learnt by guessing.
-            return self._which_booking(
-                goal,
-                bookings,
-                _("I can't find a booking with that reference made with this phone number."),
-            )
+        typed = words.references_typed(self.text)
+        named = [
+            item
+            for item in bookings
+            if item.reference in typed or item.reference.lower() in self.plain
+        ]
+        if typed and not named:
+            # The phone's own reference (another customer's never comes this far): one beyond
+            # the listed, or one no longer to be changed.
+            named = list(self._upcoming().filter(reference__in=typed))
+            if not named:
+                self.slots = {}
+                return Answer(_("That booking can no longer be changed here."))
         named = named or bookings
-        if goal == "cancel" and self.understood.date is not None:
-            same_day = [
-                item
-                for item in named
-                if item.starts_at.astimezone(self.zone).date() == self.understood.date
-            ]
-            named = same_day or named
+        if len(named) > 1:
+            named = self._named_by_day(goal, named)
         if len(named) == 1:
             self.slots["booking"] = named[0].pk
             if goal == "cancel":
                 return self._propose_cancel(named[0])
             return self._propose_change()
         return self._which_booking(goal, named)
+
+    def _named_by_day(self, goal: str, bookings: list[Reservation]) -> list[Reservation]:
+        """Of several bookings, those the message names by their day: "la del sábado"; of a
+        change, "move the Friday one to Saturday" names the booking not on the new day."""
+        on_the_day = self._on_the_day_named(bookings)
+        if len(on_the_day) == 2 and goal == "change" and self.understood.date is not None:
+            moved = [
+                item
+                for item in on_the_day
+                if item.starts_at.astimezone(self.zone).date() != self.understood.date
+            ]
+            on_the_day = moved if len(moved) == 1 else on_the_day
+        return on_the_day or bookings
 
     def _which_booking(self, goal: str, bookings: list[Reservation], preface: str = "") -> Answer:
         self.slots["waiting"] = "choose_booking"
@@ -808,6 +972,14 @@ class _Chat:
         if too_late is not None:
             return too_late
         local = reservation.starts_at.astimezone(self.zone)
+        if not self.slots.get("time") and self.slots.get("hour"):
+            # "A las 8 y media en lugar de a las 9" of a booking at 21:00 is 20:30.
+            day = self._date() or local.date()
+            settled = self._settle_hour(
+                _hour_of(self.slots.pop("hour")), day, near=local.time().replace(tzinfo=None)
+            )
+            if settled:
+                self.slots["time"] = settled
         new_date, new_time = self.slots.get("date"), self.slots.get("time")
         party_size = self.slots.get("party_size") or reservation.party_size
         remark = self._remark()
@@ -1011,17 +1183,23 @@ class _Chat:
 
     def _hours(self) -> str:
         snapshot = selectors.booking_policy_snapshot()
+        today = self.now.astimezone(self.zone).date()
+        day = self.understood.date
+        if day is not None and day >= today:
+            # "¿Abren el martes 9?": that day's hours, or that it is closed.
+            periods = () if snapshot.is_closed(day) else snapshot.periods.get(day.weekday())
+            if not periods:
+                return _("We are closed on %(day)s.") % {"day": self._day_name(day)}
+            return _("On %(day)s we are open %(hours)s.") % {
+                "day": self._day_name(day),
+                "hours": _spans(periods),
+            }
         names = get_day_names("wide", locale=self.language)
         lines = [_("Our opening hours:")]
         for weekday in range(7):
             periods = snapshot.periods.get(weekday)
-            spans = (
-                ", ".join(f"{opens:%H:%M}–{closes:%H:%M}" for opens, closes in periods)
-                if periods
-                else _("closed")
-            )
+            spans = _spans(periods) if periods else _("closed")
             lines.append(f"{names[weekday].capitalize()}: {spans}")
-        today = self.now.astimezone(self.zone).date()
         closed = [
             today + dt.timedelta(days=offset)
             for offset in range(60)
@@ -1063,6 +1241,15 @@ class _Chat:
             "when": self._when(reservation.starts_at),
             "party": reservation.party_size,
         }
+
+
+def _spans(periods) -> str:
+    return ", ".join(f"{opens:%H:%M}–{closes:%H:%M}" for opens, closes in periods)
+
+
+def _hour_of(value: str) -> tuple[int, int]:
+    hour, _colon, minute = value.partition(":")
+    return int(hour), int(minute)
 
 
 def _is_about_the_time(error: ValidationError) -> bool:

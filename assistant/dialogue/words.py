@@ -1,5 +1,6 @@
 """Short answers a customer gives in a chat: yes or no, a choice from a numbered list, a
-greeting, thanks, a bare hour, a bare number or a bare name; and booking references typed."""
+greeting, thanks, a bare hour, a bare number or a bare name; booking references typed, hours
+said without am or pm, and the part of the day a customer names."""
 
 from __future__ import annotations
 
@@ -34,6 +35,42 @@ _CHOICE = re.compile(
     r"(?:\s*(?:st|nd|rd|th|one|\.|porfa\w*|please|pls))*$"
 )
 _HOUR = re.compile(r"^(?:a las |at |tipo |como a las |a eso de las )?(\d{1,2})(?:[:.h](\d{2}))?$")
+# "a las 8 y media", "at 9", "20:30": an hour said as one, with or without am or pm; not "las
+# 2 personas".
+_CLOCK = re.compile(
+    r"(?:\b(?:a las?|las|at|tipo|a eso de las|como a las|para las|hacia las|around|by)\s+"
+    r"(\d{1,2})(?:\s*[:.h]\s*([0-5]\d)|\s+y (media|cuarto)|\s+(menos cuarto)|\s+([0-5]\d))?|"
+    r"\b(\d{1,2})\s*[:.h]\s*([0-5]\d))\b(?!\s*(?:personas?|people|pax|persons|adult|guests))"
+)
+# What follows these is the value being replaced: "a las 8 en lugar de a las 9".
+_REPLACED = re.compile(r"\b(?:instead of|rather than|en vez de|en lugar de|y no|and not)\b")
+# The part of the day a customer names, by the hours (24 h) it holds; a greeting ("buenas
+# noches", "good evening") names none.
+_PARTS = {
+    "night": re.compile(
+        r"\b(?:(?:en|por|a|de|para) la noche|de noche|esta noche|(?:hoy|manana|lunes|martes|"
+        r"miercoles|jueves|viernes|sabado|domingo) (?:en la |por la |a la )?noche|(?:para |a )?"
+        r"cenar|(?:para |a )?(?:la )?cena|tonight|tonite|(?:in|this|for the) evening|at night|"
+        r"(?:for )?dinner|supper)\b"
+    ),
+    "noon": re.compile(
+        r"\b(?:al? mediodia|(?:para|a) (?:la )?(?:comida|almuerzo)|(?:para |a )?almorzar|"
+        r"almuerzo|(?:para|a) comer|(?:for |at )?lunch(?:time)?|midday)\b"
+    ),
+    "afternoon": re.compile(
+        r"\b(?:(?:en|por|a|de|para|esta) la tarde|de tarde|(?:this|in the) afternoon)\b"
+    ),
+    "morning": re.compile(
+        r"\b(?:(?:en|por|a|de|para) la manana|this morning|in the morning|(?:for )?breakfast|"
+        r"desayun\w*)\b"
+    ),
+}
+_PART_HOURS = {
+    "night": lambda hour: hour >= 17 or hour == 0,
+    "noon": lambda hour: 11 <= hour < 17,
+    "afternoon": lambda hour: 12 <= hour < 21,
+    "morning": lambda hour: 5 <= hour < 12,
+}
 _NUMBER = re.compile(r"^(?:somos |seremos |para |pa'? |we are |we're |for )?(\d{1,3})\b")
 _WORD_NUMBERS = {
     "uno": 1, "una": 1, "one": 1, "dos": 2, "two": 2, "tres": 3, "three": 3,
@@ -44,8 +81,8 @@ _WORD_NUMBERS = {
 _NAME = re.compile(r"^[^\W\d_][^\W\d_'’.-]*(?:[ '’.-]+[^\W\d_][^\W\d_'’.-]*){0,3}$")
 # A booking reference as typed: eight of its letters and digits, letters with a digit among
 # them or written in capitals (an all-letter one in lower case, or in a message all in
-# capitals, reads as a word).
-_REFERENCE = re.compile(r"\b[A-HJ-NP-Za-hj-np-z2-9]{8}\b")
+# capitals, reads as a word); not part of an email address or a link.
+_REFERENCE = re.compile(r"(?<![@./])\b[A-HJ-NP-Za-hj-np-z2-9]{8}\b(?!@|\.\w)")
 _NOT_NAMES = re.compile(
     r"^(?:si|no|ok|vale|dale|hola|gracias|yes|thanks|hello|hi|menu|carta|horario|hours)$"
 )
@@ -128,3 +165,40 @@ def references_typed(text: str) -> list[str]:
         if not token.isdigit()
         and (any(char.isdigit() for char in token) or (token.isupper() and not shouting))
     ]
+
+
+def clock_hours(text: str) -> list[tuple[int, int]]:
+    """The hours the message says as hours ("a las 8 y media" is (8, 30) whether morning or
+    night), in order, without those it replaces ("… en lugar de a las 9")."""
+    plain = normalise(text)
+    replaced = _REPLACED.search(plain)
+    if replaced:
+        plain = plain[: replaced.start()]
+    found = []
+    for match in _CLOCK.finditer(plain):
+        hour = int(match.group(1) or match.group(6))
+        minute = int(match.group(2) or match.group(5) or match.group(7) or 0)
+        fraction = match.group(3) or match.group(4)
+        if fraction == "media":
+            minute = 30
+        elif fraction == "cuarto":
+            minute = 15
+        elif fraction == "menos cuarto":
+            hour, minute = hour - 1, 45
+        if 0 <= hour < 24 and (hour, minute) not in found:
+            found.append((hour, minute))
+    return found
+
+
+def part_of_day(text: str) -> str | None:
+    """The part of the day the message names first: night, noon, afternoon or morning."""
+    plain = _plain(text)
+    found = [
+        (match.start(), part) for part, rule in _PARTS.items() if (match := rule.search(plain))
+    ]
+    return min(found)[1] if found else None
+
+
+def in_part(part: str, hour: int) -> bool:
+    """Whether an hour (24 h) belongs to the part of the day."""
+    return _PART_HOURS[part](hour)

@@ -283,6 +283,60 @@ def test_a_full_time_offers_the_nearest_free_times_and_the_pick_is_booked(casa_a
     assert mine.party_size == 4
 
 
+@pytest.mark.parametrize(
+    ("first", "hour", "settled"),
+    [
+        ("Necesito una mesa para el jueves en la noche", "a las 9", "21:00"),
+        ("Necesito una mesa para el jueves para desayunar", "a las 9", "09:00"),
+        ("Necesito una mesa para el jueves al mediodía", "a la 1", "13:00"),
+    ],
+)
+def test_an_hour_said_while_the_party_is_asked_is_the_hour_of_the_part_of_day_named(
+    casa_azul, first, hour, settled
+):
+    # Open from breakfast: 9:00 and 21:00 are both bookable, only the part of the day tells.
+    open_every_day("08:00", "23:30", max_days_ahead=60)
+    say(first)
+    assert conversation().state == "ask_party_size"
+
+    turn = say(hour)
+
+    # The hour is kept and the question still open is asked again.
+    assert conversation().state == "ask_party_size" and "?" in turn.reply
+    say("somos 4")
+    turn = say("a nombre de Ignacio Contreras")
+    assert conversation().state == "confirm"
+    assert settled in turn.reply and "Ignacio Contreras" in turn.reply
+    say("sí")
+    assert Reservation.objects.get().starts_at == at(THURSDAY, settled)
+
+
+def test_an_hour_said_before_the_day_is_settled_once_the_day_is_known(casa_azul):
+    say("Quiero reservar una mesa a las 8")
+
+    turn = say("el viernes, somos 2, a nombre de Ana")
+
+    # The restaurant opens at 13:00: "a las 8" is 20:00.
+    assert conversation().state == "confirm" and "20:00" in turn.reply
+
+
+def test_a_name_given_while_the_time_is_asked_is_kept_and_not_asked_again(casa_azul):
+    say("Quiero una mesa para el jueves")
+    say("somos 2")
+    assert conversation().state == "ask_time"
+
+    # A word that is no name is not taken for one.
+    say("Genial")
+    assert "name" not in conversation().slots
+    turn = say("Pablo Ruiz")
+
+    assert conversation().state == "ask_time" and "Pablo Ruiz" not in turn.reply
+    assert conversation().slots["name"] == "Pablo Ruiz"
+    turn = say("a las 2 de la tarde")
+    assert conversation().state == "confirm"
+    assert "14:00" in turn.reply and "Pablo Ruiz" in turn.reply
+
+
 def test_an_english_conversation_is_answered_in_english_throughout(
     casa_azul, django_capture_on_commit_callbacks
 ):
@@ -344,6 +398,69 @@ def test_a_customer_with_two_bookings_is_asked_which_and_only_that_one_is_cancel
     assert Message.objects.filter(reservation=second, event="cancellation").exists()
 
 
+@pytest.mark.parametrize(
+    ("pick", "answer"), [("the one on Friday", "yes"), ("la del viernes", "sí")]
+)
+def test_a_booking_is_picked_from_the_list_by_its_weekday(casa_azul, pick, answer):
+    thursday = booked_for(PHONE, at(THURSDAY, "14:00"))
+    friday = booked_for(PHONE, at(FRIDAY, "20:00"))
+    say("I need to cancel a booking")
+
+    turn = say(pick)
+
+    assert conversation().state == "confirm"
+    assert friday.reference in turn.reply and thursday.reference not in turn.reply
+    say(answer)
+    statuses = dict(Reservation.objects.values_list("pk", "status"))
+    assert statuses == {
+        thursday.pk: ReservationStatus.CONFIRMED,
+        friday.pk: ReservationStatus.CANCELLED,
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "changed", "details"),
+    [
+        # The day names the booking; only the party changes.
+        ("Tengo dos reservas y quiero cambiar la del viernes: seremos 4 en vez de 2", "friday",
+         (at(FRIDAY, "20:00"), 4)),
+        # Both days named: the booking is the one not on the new day.
+        ("Cambia mi reserva del jueves al viernes", "thursday", (at(FRIDAY, "14:00"), 2)),
+    ],
+)  # fmt: skip
+def test_a_change_naming_the_day_of_one_of_several_bookings_changes_that_one(
+    casa_azul, text, changed, details
+):
+    bookings = {
+        "thursday": booked_for(PHONE, at(THURSDAY, "14:00")),
+        "friday": booked_for(PHONE, at(FRIDAY, "20:00")),
+    }
+    before = book_state()
+
+    turn = say(text)
+
+    assert conversation().state == "confirm"
+    assert bookings[changed].reference in turn.reply
+    say("sí")
+    after = {row[0]: row for row in book_state()}
+    for label, reservation in bookings.items():
+        row = after[reservation.pk]
+        if label == changed:
+            assert (row[2], row[3]) == details
+        else:
+            assert row in before
+
+
+def test_a_booking_is_picked_by_its_reference_typed_in_the_first_message(casa_azul):
+    first = booked_for(PHONE, at(THURSDAY, "14:00"))
+    second = booked_for(PHONE, at(FRIDAY, "20:00"))
+
+    turn = say(f"Quiero cancelar la reserva {second.reference}")
+
+    assert conversation().state == "confirm" and not turn.handoff
+    assert second.reference in turn.reply and first.reference not in turn.reply
+
+
 def test_a_booking_is_picked_by_its_reference(casa_azul):
     first = booked_for(PHONE, at(THURSDAY, "14:00"))
     second = booked_for(PHONE, at(FRIDAY, "20:00"))
@@ -393,15 +510,61 @@ def test_another_customers_booking_is_never_listed_cancelled_or_changed_by_its_r
         booked_for(PHONE, at(FRIDAY, "14:00"))
     before = book_state()
 
-    replies = [say(template.format(reference=other.reference)).reply]
+    turn = say(template.format(reference=other.reference))
     # A customer who says yes to whatever comes changes nothing either.
-    replies += [say(text).reply for text in ["sí", "yes"]]
+    replies = [turn.reply] + [say(text).reply for text in ["sí", "yes"]]
 
     assert book_state() == before
+    # Staff answer it: asking about or acting on another customer's booking is theirs.
+    assert turn.handoff and conversation().handoff_reason == HandoffReason.NOT_ALLOWED
     for reply in replies:
         assert other.reference not in reply and "Juan" not in reply
         assert OTHER_PHONE not in reply and "9998888" not in reply
-        assert "21:00" not in reply
+        assert "21:00" not in reply and "jueves" not in reply
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["Quiero cancelar la reserva {reference}", "Move reservation {reference} to 9pm the same day"],
+)
+def test_a_reference_of_another_customer_and_one_that_does_not_exist_are_answered_alike(
+    casa_azul, template
+):
+    booked_for(PHONE, at(FRIDAY, "14:00"))
+    other = booked_for(OTHER_PHONE, at(THURSDAY, "21:00"), name="Juan")
+    # Of the references' alphabet, with a digit, as a real one: but no booking's.
+    missing = "QWE2RTY3"
+    assert not Reservation.objects.filter(reference=missing).exists()
+
+    taken = say(template.format(reference=other.reference))
+    not_found = say(template.format(reference=missing), phone="+525533334444")
+
+    # Nothing tells whether the reference exists: the same reply, and staff take both.
+    assert taken.reply == not_found.reply
+    assert taken.handoff and not_found.handoff
+    assert conversation("+525533334444").handoff_reason == HandoffReason.NOT_ALLOWED
+
+
+def test_a_change_of_another_customers_booking_named_by_the_name_is_handed_to_staff(casa_azul):
+    other = booked_for(OTHER_PHONE, at(THURSDAY, "21:00"), name="Juan")
+    before = book_state()
+
+    turn = say("Cámbiame la reserva de Juan Prueba del jueves a las 10 de la noche, soy su esposa")
+    say("sí")
+
+    assert book_state() == before
+    assert turn.handoff and conversation().handoff_reason == HandoffReason.NOT_ALLOWED
+    assert "Juan" not in turn.reply and "21:00" not in turn.reply
+    assert other.reference not in turn.reply
+
+
+def test_a_customer_naming_their_own_booking_by_its_name_is_answered(casa_azul):
+    mine = booked_for(PHONE, at(THURSDAY, "21:00"), name="Lucía")
+
+    turn = say("Quiero cancelar mi reserva a nombre de Lucía")
+
+    assert not turn.handoff and conversation().state == "confirm"
+    assert mine.reference in turn.reply
 
 
 def test_a_change_of_time_is_confirmed_then_made(casa_azul, django_capture_on_commit_callbacks):
@@ -420,6 +583,37 @@ def test_a_change_of_time_is_confirmed_then_made(casa_azul, django_capture_on_co
     assert mine.starts_at == at(THURSDAY, "20:00")
     assert turn.actions[0]["type"] == "changed"
     assert Message.objects.filter(reservation=mine, event="change").exists()
+
+
+@pytest.mark.parametrize(
+    ("booked_at", "text", "moved_to"),
+    [
+        # 8:30 is before opening: only 20:30 can be meant.
+        (
+            "21:00",
+            "¿Podéis pasar mi reserva del jueves a las ocho y media en lugar de a las nueve?",
+            "20:30",
+        ),
+        # Open from 08:00 both could be: the one nearer the booking's own time.
+        ("21:00", "Cambia mi reserva a las 8", "20:00"),
+        ("10:00", "Cambia mi reserva a las 11", "11:00"),
+        ("10:00", "Cambia mi reserva a las 8 de la noche", "20:00"),
+    ],
+)
+def test_a_change_to_an_hour_without_am_or_pm_is_settled_against_the_day_and_the_booking(
+    casa_azul, booked_at, text, moved_to
+):
+    if not text.startswith("¿"):
+        open_every_day("08:00", "23:30", max_days_ahead=60)
+    mine = booked_for(PHONE, at(THURSDAY, booked_at))
+
+    turn = say(text)
+
+    assert conversation().state == "confirm"
+    assert mine.reference in turn.reply and moved_to in turn.reply
+    say("sí")
+    mine.refresh_from_db()
+    assert mine.starts_at == at(THURSDAY, moved_to)
 
 
 def test_a_change_to_a_taken_time_offers_the_nearest_free_ones(casa_azul):
@@ -579,6 +773,28 @@ def test_the_hours_answer_lists_each_weekday_and_an_upcoming_closed_date(
     assert closed_day in turn.reply
 
 
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("¿Abren el martes 24 de diciembre?", "martes 24 de diciembre"),
+        ("Are you open on Saturday?", "Saturday 7 December we are open 12:00–23:30"),
+        ("¿Abren el lunes 9 de diciembre?", "lunes 9 de diciembre"),
+    ],
+)
+def test_the_hours_of_a_day_asked_about_are_that_days(casa_azul, text, answer):
+    policy = BookingPolicy.objects.get()
+    OpeningPeriod.objects.filter(policy=policy, weekday=0).delete()
+    OpeningPeriod.objects.filter(policy=policy, weekday=5).update(opens_at=dt.time(12))
+    ClosedDate.objects.create(policy=policy, date=dt.date(2030, 12, 24), reason="Nochebuena")
+    booking_policy_forget()
+
+    turn = say(text)
+
+    # One line for the day, not the week's hours; a closed day has none.
+    assert answer in turn.reply and "\n" not in turn.reply
+    assert "13:00" not in turn.reply
+
+
 # --- Handing over to staff ----------------------------------------------------------------------
 
 
@@ -607,6 +823,18 @@ def test_two_messages_not_understood_hand_the_chat_to_staff(casa_azul):
     assert second.handoff and second.reply
     chat = conversation()
     assert (chat.speaker, chat.handoff_reason) == (Speaker.STAFF, HandoffReason.NOT_UNDERSTOOD)
+
+
+def test_a_day_gone_by_said_alone_is_not_understood_as_a_booking_day(casa_azul):
+    turn = say("cachai lo que te dije ayer po, lo del coso")
+
+    assert not turn.handoff and "date" not in conversation().slots
+    # Not "noted, do you want to book?": not understood, once.
+    assert (conversation().state, conversation().misunderstood) == ("", 1)
+    second = say("el coso ese del otro día, el de la tía")
+
+    assert second.handoff
+    assert conversation().handoff_reason == HandoffReason.NOT_UNDERSTOOD
 
 
 def test_a_message_understood_in_between_starts_the_count_again(casa_azul):
@@ -734,3 +962,14 @@ def test_the_same_provider_message_twice_is_answered_once(casa_azul):
     assert chat.messages.filter(direction=Direction.IN).count() == 1
     assert chat.messages.filter(direction=Direction.OUT).count() == 1
     assert Message.objects.filter(event="chat", recipient=PHONE).count() == 1
+
+
+def test_a_new_number_of_an_english_speaking_country_is_answered_in_english_until_it_writes_spanish(
+    casa_azul,
+):
+    turn = say("asdfgh qwerty", phone="+14155550123")
+    assert "Sorry" in turn.reply
+
+    turn = say("hola, quiero reservar una mesa", phone="+14155550123")
+    assert conversation("+14155550123").language == "es"
+    assert "¿" in turn.reply

@@ -376,9 +376,7 @@ def test_a_meta_text_on_the_restaurants_host_is_answered_through_meta(restaurant
     assert (reply.via, reply.sender, reply.recipient) == ("meta", META_A, CUSTOMER)
 
 
-def test_a_mexican_mobile_as_whatsapp_writes_it_is_the_number_the_book_keeps(
-    restaurant_a, numbers
-):
+def test_a_mexican_mobile_as_whatsapp_writes_it_is_the_number_the_book_keeps(restaurant_a, numbers):
     """WhatsApp sends Mexican mobiles as 521 + ten digits; the book writes +52 + ten."""
     document = meta_delivery(meta_text(META_A, wa_id="5215512345678"))
 
