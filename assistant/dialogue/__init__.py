@@ -113,6 +113,7 @@ class _Chat:
         self.zone = zone
         self.settings = settings
         self.language = conversation.language
+        self._availability: dict = {}
         # "a las 8 y media": hours said without am or pm, which the day's hours may settle.
         self.hours_said = words.clock_hours(text) if understood.time is None else []
         self._took: bool | None = None
@@ -135,7 +136,7 @@ class _Chat:
             return self._done(Answer(reply))
         took = self._take_details()
         goal = self._goal(intent, took)
-        if goal is None and not took:
+        if goal is None and not took and not self._small_talk():
             # "And the chiles en nogada?": a dish named is a question about the menu.
             dishes = self._dishes_named()
             if dishes:
@@ -537,9 +538,7 @@ class _Chat:
         today = self.now.astimezone(self.zone).date()
         if day < today:
             return "past", _("That day has already passed.")
-        availability = selectors.availability_for_day(
-            day=day, party_size=party_size or 1, area=self.slots.get("area", ""), now=self.now
-        )
+        availability = self._availability_of(day, party_size or 1)
         reasons = {
             "reservations_off": _("We are not taking reservations right now."),
             "closed": _("We are closed on %(day)s.") % {"day": self._day_name(day)},
@@ -561,11 +560,17 @@ class _Chat:
         ) % {"count": party_size}
         return answer
 
+    def _availability_of(self, day: dt.date, party_size: int):
+        """The day's free times for the party, read once per message."""
+        key = (day, party_size, self.slots.get("area", ""))
+        if key not in self._availability:
+            self._availability[key] = selectors.availability_for_day(
+                day=day, party_size=party_size, area=key[2], now=self.now
+            )
+        return self._availability[key]
+
     def _free_times(self, day: dt.date, party_size: int) -> list[dt.datetime]:
-        availability = selectors.availability_for_day(
-            day=day, party_size=party_size, area=self.slots.get("area", ""), now=self.now
-        )
-        return [slot.starts_at for slot in availability.slots]
+        return [slot.starts_at for slot in self._availability_of(day, party_size).slots]
 
     def _book(self) -> Answer:
         """The next question, the alternatives, or the booking to confirm."""
@@ -1132,6 +1137,13 @@ class _Chat:
         if len(dishes) > MENU_LINES:
             lines.append(_("…and %(count)s more.") % {"count": len(dishes) - MENU_LINES})
         return "\n".join(lines)
+
+    def _small_talk(self) -> bool:
+        """A greeting, thanks, yes or no: no dish to look for on the menu."""
+        text = self.text
+        return any(
+            check(text) for check in (words.is_greeting, words.is_thanks, words.is_yes, words.is_no)
+        )
 
     def _dishes_named(self, dishes: list[Dish] | None = None) -> list[Dish]:
         """The dishes the message names ("the mole"), else those of the category it names
