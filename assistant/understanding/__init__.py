@@ -57,7 +57,10 @@ def understand(
 
     party_values = [value for *_, value in parties]
     has_details = bool(party_values) or bool(dates and any(value for *_, value in times))
-    intent = intent_of(normalised, text.lower(), has_details)
+    # A day gone by ("thanks for dinner last night") is no occasion of a table to come.
+    upcoming = [value for *_, value in dates if value is None or value >= now.date()]
+    stated = bool(upcoming or times or parties)
+    intent = intent_of(normalised, text.lower(), has_details, stated)
     if intent == "change":
         date, time, party_size = new_values(normalised, dates, times, parties)
     else:

@@ -91,12 +91,17 @@ _ORDINAL_WORDS.update(
 )
 _ORDINAL_WORDS.update({"thirty first": 31, "thirty-first": 31})
 _ORDINAL = "(?:" + "|".join(sorted(map(re.escape, _ORDINAL_WORDS), key=len, reverse=True)) + ")"
+# "the first one", "the second option", "the 2nd time we come": a pick from a list or a count of
+# visits, no day of the month.
+_NOT_A_DAY = r"(?!\s+(?:one|ones|option|options|choice|time|times|opcion|vez)\b)"
 _ORDINAL_DATE = re.compile(
     r"\b(?:(?:the|el)\s+(?P<day>"
     + _ORDINAL
     + r")\b(?:\s+(?:of|de)\s+(?P<month>"
     + _MONTH
-    + r"))?|(?P<month_first>"
+    + r")|"
+    + _NOT_A_DAY
+    + r")|(?P<month_first>"
     + _MONTH
     + r")\.?\s+(?:the\s+)?(?P<day_after>"
     + _ORDINAL
@@ -164,7 +169,7 @@ _DAY_ALONE = re.compile(
     + _DAY_SUFFIX
     + r"\b|"
     r"\b(\d{1,2})(?:st|nd|rd|th)\b)"
-    r"(?!\s*(?::|\.\d|hs\b|h\b|am\b|pm\b|de la\b|" + PEOPLE + "|" + CHILDREN + "))"
+    r"(?!\s*(?::|\.\d|hs\b|h\b|am\b|pm\b|de la\b|" + PEOPLE + "|" + CHILDREN + "))" + _NOT_A_DAY
 )
 _RELATIVE = [
     (re.compile(r"\b(?:pasado manana|pasao manana|pasadomanana|day after tomorrow)\b"), 2),
@@ -328,6 +333,7 @@ def dates_stated(
             add(match.span(), _with_month(today, day, MONTHS[month], None))
         elif match.group(0).startswith("the"):  # "el primero" alone is not a date
             add(match.span(), _next_day_of_month(today, day))
+            day_only.add(match.span())
     for match in _ISO.finditer(text):
         add(match.span(), _month_day(int(match.group(1)), int(match.group(2)), int(match.group(3))))
     for match in _NUMERIC.finditer(text):

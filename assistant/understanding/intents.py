@@ -189,7 +189,7 @@ ASKS_WHETHER_FREE = (
 HOURS_FIRST = (
     r"\b(?:hasta que hora|till what time|until what time|how late|a que hora (?:abren|cierran|abre|"
     r"cierra)|what time do you (?:open|close)|last (?:seating|orders?|call|sitting)|ultimo turno|"
-    r"ultima (?:reserva|mesa)|trabajan (?:los|el|hoy|manana|en|on)|(?:abren|atienden|trabajan) "
+    r"ultima (?:reserva|mesa)|trabaj(?:an|ais) (?:los|el|hoy|manana|en|on)|(?:abren|atienden|trabajan) "
     r"(?:en |los |el )?feriados?)\b"
 )
 BOOK_WEAK = [
@@ -210,6 +210,8 @@ MEAL_HOURS = (
 )
 HOURS = [
     r"\b(?:horario\w*|abren|abre|abrir|abrira\w*|abrieron|abiertos?|abierta|cierran|cierra|cerrar|cerrado|cerrados|atienden|atiende|atendiendo|open|opening|opens|close|closing|closes|closed|hours|hrs)\b",
+    # Spain's "vosotros": "¿abrís el martes?", "¿cerráis en agosto?", "¿atendéis el domingo?".
+    r"\b(?:abris|abrireis|cerrais|cerrareis|atendeis|atendereis|trabajais)\b",
     MEAL_HOURS,
     r"\b(?:do you (?:do|serve|have) (?:lunch|dinner|breakfast|brunch) (?:on|at|every|during)|the latest we can|"
     r"(?:what time|until when|till when) can (?:we|i) (?:come|arrive|get there)|lo mas tarde que|"
@@ -229,14 +231,41 @@ MENU = [
     r"ramen|curry|poke|gnocchi|noquis|lasagna|lasana|ravioles|ravioli|mariscos|wings|alitas|costillas|ribs)\b",
     r"\b(?:jugos?|juices?|cafe|coffee|refrescos?|dairy|lacteos|tacc|specials?|comer|to eat|alcohol\w*|serve|sirven|parrillada|guarnicion\w*|acompanamiento\w*|side dish\w*|sides|cocina|cuisine|set lunch|set menu|lunch special|tasting|degustacion|ingrediente\w*|ingredient\w*|picante|spicy|sushi|lomo|risotto|entrada\w*|starters?|appetizers?|platillo\w*)\b",
 ]
+# A meal named as the occasion of a visit ("una mesa el jueves para comer", "para cenar, a las
+# diez", "brunch on Sunday for 4"): Spain's "comer" and "comida" are lunch. Said with a day, an
+# hour, a party or a table, and with no other word of the menu, it asks for a table.
+MEAL_OCCASION = (
+    r"\b(?:(?:para|a|de) )?(?:comer|cenar|almorzar|desayunar|merendar)\b|"
+    r"(?:^|\b(?:para|a|de) )(?:(?:la|el|una|un) )?(?:almuerzo|cena|comida|desayuno|merienda|brunch)\b|"
+    r"(?:^|\b(?:for|to have|to eat|at) )(?:lunch|dinner|brunch|breakfast|supper)\b"
+)
+TABLE_WORDS = r"\b(?:mesa|mesita|table|lugar|sitio|spot|seats?)\b"
+# "¿Qué hay para comer el domingo?", "what's for dinner tonight?": what is served, not a table;
+# "thanks for dinner": a visit gone by; "¿puedo llevar comida para el bebé?": food brought along.
+ASKS_WHAT = (
+    r"\b(?:que|what|which)\s+(?:\w+\s+){0,2}?(?:hay|tienen|tenes|teneis|tiene|ofrecen|sirven|dan|"
+    r"recomienda\w*|es|son|trae|traen|lleva|llevan|incluye|incluyen|have|has|serve|is|are|do|does|"
+    r"comes?|includes?)\b|\bwhat'?s\b|\b(?:thanks|thank you|thx|gracias)\b|"
+    r"\b(?:llevar|traer|bring|take away|to go)\b"
+)
 DIET_QUESTION = (
     r"\b(?:tienen|tenes|hay|do you have|do you offer|is there|are there|any|ofrecen|manejan)\b.{0,30}"
     r"\b(?:vegan\w*|vegetarian\w*|gluten|celiac\w*|keto|halal|kosher|opcion\w*|options?)\b"
 )
 
 
-def intent_of(text: str, raw_lower: str, has_details: bool) -> str:
-    """The first intent whose words the message has, in order of priority."""
+def _meal_is_the_occasion(text: str, stated: bool) -> bool:
+    """Whether the menu's only words in the message name the meal a table is wanted for."""
+    if not re.search(MEAL_OCCASION, text) or re.search(ASKS_WHAT, text):
+        return False
+    if _any(MENU, re.sub(MEAL_OCCASION, " ", text)):
+        return False
+    return stated or bool(re.search(TABLE_WORDS, text))
+
+
+def intent_of(text: str, raw_lower: str, has_details: bool, stated: bool = False) -> str:
+    """The first intent whose words the message has, in order of priority; ``stated`` tells
+    whether a day, an hour (even an ambiguous one) or a party is stated."""
     if _any(HUMAN, text):
         return "human"
     if _any(CANCEL, text) and not re.search(CANCEL_POLICY, text):
@@ -306,7 +335,7 @@ def intent_of(text: str, raw_lower: str, has_details: bool) -> str:
     if _any(HOURS, text) or re.search(r"\b(?:a|hasta|desde) que hora\b|\bwhat time do you\b", text):
         return "hours"
     if _any(MENU, text):
-        return "menu"
-    if has_details:
+        return "book" if _meal_is_the_occasion(text, stated) else "menu"
+    if has_details or _meal_is_the_occasion(text, stated):
         return "book"
     return "other"

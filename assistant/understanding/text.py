@@ -1,5 +1,6 @@
 """Text helpers: word lists, folding a message to plain lowercase words, its language."""
 
+import functools
 import re
 import unicodedata
 
@@ -47,6 +48,18 @@ _NUMBER_WORD = re.compile(
     r"\b(" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + r")\b"
     r"(?![- ](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)\b)"
 )
+# "the one on Saturday", "the first one", "which one", "no one": a pronoun, no number at all.
+_PRONOUN_ONE = re.compile(
+    r"\b(?:the|this|that|which|another|each|every|any|no|other|same)\s+(?:[\w:]+\s+)?$"
+)
+
+
+def _number(match: re.Match) -> str:
+    word = match.group(1)
+    if word == "one" and _PRONOUN_ONE.search(match.string, 0, match.start()):
+        return word
+    return str(NUMBER_WORDS[word])
+
 
 # Frequent misspellings are folded to the word the rules know (one letter off, long words only).
 VOCABULARY = words_list(
@@ -91,6 +104,9 @@ def _fix_typo(match: re.Match) -> str:
     return word
 
 
+# The dialogue and the rules read one message many times over; folding its typos is the
+# costly part, so each text is folded once.
+@functools.lru_cache(maxsize=1024)
 def normalise(text: str) -> str:
     """Lowercase, no accents, no emoji; "pa'", number words and frequent typos folded."""
     text = unicodedata.normalize("NFKD", text.lower())
@@ -119,7 +135,7 @@ def normalise(text: str) -> str:
         text,
     )
     text = re.sub(r"\b(?:para|for) (?:uno|una|one)\b", "para 1", text)
-    text = _NUMBER_WORD.sub(lambda match: str(NUMBER_WORDS[match.group(1)]), text)
+    text = _NUMBER_WORD.sub(_number, text)
     text = re.sub(r"\bhalf past (\d{1,2})\b", r"\1:30", text)
     text = re.sub(r"\bquarter past (\d{1,2})\b", r"\1:15", text)
     text = re.sub(

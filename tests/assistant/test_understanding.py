@@ -1896,3 +1896,144 @@ def test_children_and_babies_listed_after_the_party_come_on_top(text, party_size
 def test_a_date_written_with_dots(text, date):
     understood = read(text)
     assert understood.date == date
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("¿Abrís el martes 9 de febrero?", dt.date(2027, 2, 9)),
+        ("¿Abrís mañana?", TOMORROW),
+        ("¿Atendéis el lunes?", dt.date(2026, 11, 23)),
+        ("¿Cerráis el lunes?", dt.date(2026, 11, 23)),
+        ("¿Trabajáis el domingo?", SUNDAY),
+        ("¿Estáis abiertos el domingo por la noche?", SUNDAY),
+        ("¿Abrís en Nochebuena?", dt.date(2026, 12, 24)),
+        ("¿abren el lunes?", dt.date(2026, 11, 23)),
+        ("¿atienden el domingo?", SUNDAY),
+        ("¿El martes 9 de febrero abren?", dt.date(2027, 2, 9)),
+        ("¿Abre el lunes 7 de diciembre?", dt.date(2026, 12, 7)),
+        ("are you open on Tuesday?", dt.date(2026, 11, 24)),
+        ("do you open on Christmas day?", dt.date(2026, 12, 25)),
+        ("are you guys open on Christmas Eve?", dt.date(2026, 12, 24)),
+        ("will you be open tomorrow night?", TOMORROW),
+        ("is the restaurant open on Monday the 7th?", dt.date(2026, 12, 7)),
+        ("Are you open on December 24th?", dt.date(2026, 12, 24)),
+        ("open on Sunday?", SUNDAY),
+    ],
+)
+def test_asking_whether_the_restaurant_opens_on_a_day_is_hours_on_that_day(text, date):
+    understood = read(text)
+    assert (understood.intent, understood.date) == ("hours", date)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what are your opening hours?",
+        "opening hours?",
+        "horario de atención?",
+        "¿Cuál es vuestro horario?",
+        "hours?",
+    ],
+)
+def test_asking_the_opening_hours_is_hours(text):
+    assert read(text).intent == "hours"
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "time", "party_size"),
+    [
+        ("Una mesa el jueves para comer", THURSDAY, None, None),
+        ("Para comer, a las dos", None, None, None),
+        ("para cenar, a las diez", None, None, None),
+        ("para comer mañana a las 14:30", TOMORROW, dt.time(14, 30), None),
+        ("mesa para cenar el viernes", FRIDAY, None, None),
+        ("mesa para comer el domingo", SUNDAY, None, None),
+        ("una mesa para almorzar el viernes", FRIDAY, None, None),
+        ("queremos ir a comer el sábado", SATURDAY, None, None),
+        ("comida para 6 el domingo", SUNDAY, None, 6),
+        ("desayuno para 2 mañana a las 9", TOMORROW, None, 2),
+        ("Hola, para la comida del domingo, a las dos y media", SUNDAY, None, None),
+        ("cena el viernes a las 21h", FRIDAY, dt.time(21), None),
+        ("table for lunch tomorrow", TOMORROW, None, None),
+        ("table for dinner on Friday", FRIDAY, None, None),
+        ("Brunch on Sunday for 4 at 11am", SUNDAY, dt.time(11), 4),
+        ("breakfast tomorrow for 2", TOMORROW, None, 2),
+        ("we'd like to come for lunch on Sunday", SUNDAY, None, None),
+    ],
+)
+def test_a_meal_named_as_the_occasion_of_a_table_is_a_booking(text, date, time, party_size):
+    understood = read(text)
+    assert (understood.intent, understood.date) == ("book", date)
+    assert (understood.time, understood.party_size) == (time, party_size)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("¿Qué tienen para comer?", "menu"),
+        ("¿Qué hay para comer el domingo?", "menu"),
+        ("¿Qué trae el almuerzo del sábado?", "menu"),
+        ("¿Tienen algo para comer sin gluten el sábado?", "menu"),
+        ("¿Cuánto cuesta la comida del domingo?", "menu"),
+        ("¿Puedo llevar comida para mi bebé el sábado?", "menu"),
+        ("what do you have for breakfast on Sunday?", "menu"),
+        ("¿Abren el domingo para comer?", "hours"),
+        ("thanks for dinner last night", "other"),
+    ],
+)
+def test_a_meal_asked_about_is_no_booking(text, intent):
+    assert read(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("the one on Saturday", SATURDAY),
+        ("the one on Friday", FRIDAY),
+        ("la del sábado", SATURDAY),
+        ("la del viernes", FRIDAY),
+        ("the Friday one", FRIDAY),
+        ("which one is free on Saturday?", SATURDAY),
+        ("the first one", None),
+        ("the second one", None),
+        ("the 2nd one", None),
+        ("the 1st one please", None),
+        ("the last one", None),
+        ("the one at 8pm", None),
+        ("it's the first time we come, Saturday 8pm for 2", SATURDAY),
+        ("the first of December", dt.date(2026, 12, 1)),
+        ("the first at 8pm", dt.date(2026, 12, 1)),
+        ("Friday the first", dt.date(2027, 1, 1)),
+    ],
+)
+def test_one_picked_from_a_list_is_no_day_of_the_month(text, date):
+    assert read(text).date == date
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "one of us is allergic to nuts",
+        "uno de nosotros es celíaco",
+        "one of us is vegan, table on Saturday",
+        "una de nosotras es vegetariana",
+        "the one on Saturday",
+        "no one can come on Saturday",
+    ],
+)
+def test_one_who_is_among_the_party_or_a_pick_is_no_party_size(text):
+    assert read(text).party_size is None
+
+
+@pytest.mark.parametrize(
+    ("text", "party_size"),
+    [
+        ("table for one", 1),
+        ("the booking for one on Saturday", 1),
+        ("add one person to my booking for 4", 5),
+        ("one table for 4 on Saturday", 4),
+    ],
+)
+def test_one_as_a_number_still_counts(text, party_size):
+    assert read(text).party_size == party_size
