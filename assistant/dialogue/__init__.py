@@ -113,7 +113,7 @@ class _Chat:
         self.zone = zone
         self.settings = settings
         self.language = conversation.language
-        self._availability: dict = {}
+        self._days_read: dict = {}
         # "a las 8 y media": hours said without am or pm, which the day's hours may settle.
         self.hours_said = words.clock_hours(text) if understood.time is None else []
         self._took: bool | None = None
@@ -563,11 +563,11 @@ class _Chat:
     def _availability_of(self, day: dt.date, party_size: int):
         """The day's free times for the party, read once per message."""
         key = (day, party_size, self.slots.get("area", ""))
-        if key not in self._availability:
-            self._availability[key] = selectors.availability_for_day(
+        if key not in self._days_read:
+            self._days_read[key] = selectors.availability_for_day(
                 day=day, party_size=party_size, area=key[2], now=self.now
             )
-        return self._availability[key]
+        return self._days_read[key]
 
     def _free_times(self, day: dt.date, party_size: int) -> list[dt.datetime]:
         return [slot.starts_at for slot in self._availability_of(day, party_size).slots]

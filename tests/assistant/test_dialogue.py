@@ -973,3 +973,26 @@ def test_a_new_number_of_an_english_speaking_country_is_answered_in_english_unti
     turn = say("hola, quiero reservar una mesa", phone="+14155550123")
     assert conversation("+14155550123").language == "es"
     assert "¿" in turn.reply
+
+
+def test_asking_whether_there_is_a_table_lists_the_days_free_times_and_books_the_one_chosen(
+    casa_azul,
+):
+    turn = say("¿tienen mesa para 2 el jueves?")
+
+    assert conversation().state == "ask_time"
+    assert "13:00" in turn.reply and not Reservation.objects.exists()
+    say("a las 20:00")
+    say("Marta Gil")
+    turn = say("sí")
+
+    reservation = Reservation.objects.get()
+    assert (reservation.starts_at, reservation.party_size) == (at(THURSDAY, "20:00"), 2)
+    assert turn.actions[0]["type"] == "booked"
+
+
+def test_an_english_question_for_a_free_table_is_answered_with_the_free_times(casa_azul):
+    turn = say("Do you have a table for 4 on Thursday?", phone="+14155550100")
+
+    assert "13:00" in turn.reply and "time" in turn.reply.lower()
+    assert not Reservation.objects.exists()
