@@ -153,9 +153,7 @@ def restaurant_ready():
     )
     with tenant_context(restaurant):
         # The demo's restaurant without its book: each conversation brings its own.
-        demo._seed_tables()
-        demo._seed_hours()
-        demo._seed_menu()
+        demo.seed_setup()
         messaging_settings()
         policy = selectors.booking_policy_get()
         for day, every_year, reason in CLOSED_DATES:

@@ -188,9 +188,7 @@ def restaurant_ready(*, account_sid: str, auth_token: str):
         manager_password="bench-assistant-latency-password",
     )
     with tenant_context(restaurant):
-        demo._seed_tables()
-        demo._seed_hours()
-        demo._seed_menu()
+        demo.seed_setup()
         book_empty()
         twilio_account_set(sid=account_sid, token=auth_token)
         url = notifications.restaurant_public_url() + "/twilio/inbound/"

@@ -99,15 +99,15 @@ SOURCES = (
 )
 
 
+def seed_setup() -> dict[str, int]:
+    """Give the current restaurant the demo's tables, opening hours and menu (no book)."""
+    return {"tables": _seed_tables(), "opening_periods": _seed_hours(), "dishes": _seed_menu()}
+
+
 def seed_restaurant(*, today: dt.date | None = None, seed: int = 7) -> dict[str, int]:
     """Fill the current restaurant with a realistic book; returns what it added."""
     randomizer = random.Random(seed)
-    added = {
-        "tables": _seed_tables(),
-        "opening_periods": _seed_hours(),
-        "dishes": _seed_menu(),
-        "customers": _seed_customers(randomizer),
-    }
+    added = {**seed_setup(), "customers": _seed_customers(randomizer)}
     today = today or timezone.now().astimezone(selectors.restaurant_zone()).date()
     added["reservations"] = _seed_book(randomizer, today)
     added["notes"] = _seed_notes(randomizer, today)

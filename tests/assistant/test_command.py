@@ -1,4 +1,5 @@
-"""``manage.py assistant_parse``: messages in as JSON lines, what was understood out, in order."""
+"""``manage.py assistant_parse`` and ``assistant_chat``: messages in as JSON lines, what was
+understood (or answered and done) out, in order."""
 
 import datetime as dt
 import json
@@ -7,6 +8,12 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from assistant.models import Conversation
+from reservations.models import Reservation
+from tests.factories import TableFactory, open_every_day
 
 
 def parse(restaurant_slug: str, texts: list[str], *options: str) -> list[dict]:
@@ -57,3 +64,61 @@ def test_without_now_relative_dates_use_the_restaurants_clock(restaurant_a):
 def test_an_unknown_restaurant_is_refused(db):
     with pytest.raises(CommandError, match="no-such-place"):
         parse("no-such-place", ["hola"])
+
+
+def chat(restaurant_slug: str, phone: str, texts: list[str], *options: str) -> list[dict]:
+    stdin = StringIO("".join(json.dumps({"text": text}) + "\n" for text in texts))
+    stdout = StringIO()
+    call_command(
+        "assistant_chat",
+        "--restaurant",
+        restaurant_slug,
+        "--phone",
+        phone,
+        *options,
+        stdin=stdin,
+        stdout=stdout,
+    )
+    return [json.loads(line) for line in stdout.getvalue().splitlines()]
+
+
+def test_assistant_chat_books_through_the_same_path_and_says_what_it_did(restaurant_a):
+    with tenant_context(restaurant_a):
+        open_every_day("13:00", "23:30")
+        TableFactory(code="M01", max_capacity=4)
+    connection.set_schema_to_public()
+
+    lines = chat(
+        restaurant_a.slug,
+        "+593991234567",
+        ["hola", "mesa para 4 el sábado a las 21h a nombre de Lucía Paz", "sí"],
+        "--now",
+        "2030-12-02T10:00",
+    )
+
+    assert [line["handoff"] for line in lines] == [False, False, False]
+    assert all(line["reply"] for line in lines)
+    assert [line["actions"] for line in lines[:2]] == [[], []]
+    [booked] = lines[2]["actions"]
+    assert booked["type"] == "booked" and booked["party_size"] == 4
+    assert booked["starts_at"].startswith("2030-12-07T21:00")
+    with tenant_context(restaurant_a):
+        reservation = Reservation.objects.get(reference=booked["reference"])
+        assert reservation.customer.phone == "+593991234567"
+        assert reservation.source == "whatsapp"
+        # The chat is the one the webhooks would have written.
+        assert Conversation.objects.get().messages.count() == 6
+    connection.set_schema_to_public()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["--phone", "0991234567"], "international"),
+        (["--phone", "+593991234567", "--now", "next friday"], "ISO 8601"),
+    ],
+)
+def test_assistant_chat_refuses_a_bad_phone_or_time(restaurant_a, arguments, said):
+    stdin = StringIO('{"text": "hola"}\n')
+    with pytest.raises(CommandError, match=said):
+        call_command("assistant_chat", "--restaurant", restaurant_a.slug, *arguments, stdin=stdin)

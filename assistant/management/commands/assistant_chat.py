@@ -10,12 +10,13 @@ import json
 import sys
 import zoneinfo
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
+from django_tenants.utils import tenant_context
 
+from assistant.management.lines import local_time, restaurant_named, texts_of
 from assistant.services import Incoming, conversation_receive
 from notifications.models import E164
-from restaurants.models import Restaurant
 
 
 class Command(BaseCommand):
@@ -33,34 +34,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, restaurant, phone, now, **options):
         lines = options.get("stdin") or sys.stdin
-        with schema_context(get_public_schema_name()):
-            found = Restaurant.objects.filter(slug=restaurant).first()
-        if found is None:
-            raise CommandError(f"No restaurant with the slug {restaurant!r}.")
+        found = restaurant_named(restaurant)
         try:
             E164(phone)
-        except Exception as error:
+        except ValidationError as error:
             raise CommandError(f"--phone is not an international number: {phone!r}.") from error
         zone = zoneinfo.ZoneInfo(found.timezone)
-        moment = None
-        if now:
-            try:
-                moment = datetime.datetime.fromisoformat(now).replace(tzinfo=zone)
-            except ValueError as error:
-                raise CommandError(f"--now is not an ISO 8601 time: {now!r}.") from error
+        moment = local_time(now).replace(tzinfo=zone) if now else None
         with tenant_context(found):
-            for number, line in enumerate(lines, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    text = json.loads(line)["text"]
-                except (ValueError, KeyError, TypeError) as error:
-                    raise CommandError(
-                        f"Line {number} is not a JSON object with a text."
-                    ) from error
-                turn = conversation_receive(
-                    incoming=Incoming(phone=phone, text=str(text)), now=moment
-                )
+            for text in texts_of(lines):
+                turn = conversation_receive(incoming=Incoming(phone=phone, text=text), now=moment)
                 if moment is not None:
                     moment += datetime.timedelta(seconds=1)
                 self.stdout.write(

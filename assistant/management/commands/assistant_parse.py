@@ -8,11 +8,10 @@ import json
 import sys
 import zoneinfo
 
-from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import get_public_schema_name, schema_context
+from django.core.management.base import BaseCommand
 
+from assistant.management.lines import local_time, restaurant_named, texts_of
 from assistant.understanding import understand
-from restaurants.models import Restaurant
 
 
 class Command(BaseCommand):
@@ -28,26 +27,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, restaurant, now, **options):
         lines = options.get("stdin") or sys.stdin
-        with schema_context(get_public_schema_name()):
-            found = Restaurant.objects.filter(slug=restaurant).first()
-        if found is None:
-            raise CommandError(f"No restaurant with the slug {restaurant!r}.")
+        found = restaurant_named(restaurant)
         if now:
-            try:
-                local_now = datetime.datetime.fromisoformat(now).replace(tzinfo=None)
-            except ValueError as error:
-                raise CommandError(f"--now is not an ISO 8601 time: {now!r}.") from error
+            local_now = local_time(now)
         else:
             zone = zoneinfo.ZoneInfo(found.timezone)
             local_now = datetime.datetime.now(zone).replace(tzinfo=None)
         language = getattr(found, "language", None)
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                text = json.loads(line)["text"]
-            except (ValueError, KeyError, TypeError) as error:
-                raise CommandError(f"Line {number} is not a JSON object with a text.") from error
+        for text in texts_of(lines):
             understood = understand(text, now=local_now, language_hint=language)
             self.stdout.write(
                 json.dumps(
