@@ -19,8 +19,10 @@ from twilio.request_validator import RequestValidator
 from assistant.models import Conversation, ConversationMessage
 from notifications import services
 from notifications.models import Message, OptOut
+from reservations.models import Reservation
 from restaurants.models import InboundNumber
 from tests.conftest import host_of
+from tests.factories import TableFactory, open_every_day
 
 TWILIO_TOKEN = "platform-auth-token"
 APP_SECRET = "platform-app-secret"
@@ -716,3 +718,40 @@ def test_a_meta_chat_is_answered_through_the_graph_api_by_the_worker(carrera, fa
     connection.set_schema_to_public()
     assert [direction for _phone, direction, _text in chat(carrera)] == ["in", "out"]
     assert len(replies(carrera)) == len(fake_providers.received) == 1
+
+
+def test_a_whole_booking_chat_through_twilios_webhook_is_answered_and_confirmed_by_the_worker(
+    carrera, fake_providers
+):
+    with tenant_context(carrera):
+        open_every_day("12:00", "23:30")
+        TableFactory(code="M01", max_capacity=4)
+    connection.set_schema_to_public()
+    said = [
+        "hola",
+        "quiero una mesa para 2 mañana a las 20:00",
+        "a nombre de Ana Ruiz",
+        "sí",
+    ]
+    for number, text in enumerate(said):
+        response = twilio_post(
+            host_of(carrera),
+            "/twilio/inbound/",
+            twilio_message(text, to=CARRERA_NUMBER, sid=f"SM{number:032d}"),
+            token="carrera-auth-token",
+        )
+        assert response.status_code == 200
+
+    # Four replies and the booking's confirmation, all from the number the customer wrote to.
+    sent = fake_providers.wait_for(5, provider="twilio")
+    assert len(sent) == 5
+    assert {item.fields["From"] for item in sent} == {f"whatsapp:{CARRERA_NUMBER}"}
+    assert {item.fields["To"] for item in sent} == {f"whatsapp:{CUSTOMER}"}
+    with tenant_context(carrera):
+        reservation = Reservation.objects.get()
+        assert reservation.source == "whatsapp"
+        assert reservation.customer.phone == CUSTOMER
+        assert reservation.party_size == 2
+        bodies = {item.fields["Body"] for item in sent}
+        assert sum(reservation.reference in body for body in bodies) >= 2  # reply + confirmation
+    connection.set_schema_to_public()
