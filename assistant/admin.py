@@ -21,6 +21,7 @@ from assistant.live import conversation_name
 from assistant.models import AssistantSettings, Conversation, Speaker
 from assistant.selectors import with_last_message
 from restaurants.admin import FormRefused, ServiceRefusalMixin, StaffModelAdmin, selection_apply
+from restaurants.forms import secret_fields, secrets_apply
 
 REPLY_PERMISSION = "assistant.reply_conversation"
 
@@ -248,9 +249,59 @@ class ConversationAdmin(ServiceRefusalMixin, StaffModelAdmin):
         )
 
 
+# Keys stored on the settings and never sent back to the browser.
+SECRETS = ["openai_api_key", "retell_api_key"]
+
+
+class AssistantSettingsForm(forms.ModelForm):
+    new_openai_api_key, forget_openai_api_key = secret_fields(_("OpenAI API key"))
+    new_retell_api_key, forget_retell_api_key = secret_fields(_("Retell API key"))
+
+    class Meta:
+        model = AssistantSettings
+        fields = [
+            "enabled",
+            "idle_minutes",
+            "misunderstood_turns",
+            "engine",
+            "openai_model",
+            "max_tool_calls",
+            "model_timeout_seconds",
+            "retell_agent_id",
+        ]
+
+    def save(self, commit=True):
+        settings = super().save(commit=False)
+        secrets_apply(self, settings, SECRETS)
+        if commit:
+            settings.save()
+        return settings
+
+
 @admin.register(AssistantSettings)
 class AssistantSettingsAdmin(StaffModelAdmin):
-    list_display = ["__str__", "enabled", "idle_minutes", "misunderstood_turns"]
+    form = AssistantSettingsForm
+    list_display = ["__str__", "enabled", "engine", "idle_minutes", "misunderstood_turns"]
+    fieldsets = [
+        (None, {"fields": ["enabled", "idle_minutes", "misunderstood_turns"]}),
+        (
+            _("OpenAI model"),
+            {
+                "fields": [
+                    "engine",
+                    "new_openai_api_key",
+                    "forget_openai_api_key",
+                    "openai_model",
+                    "max_tool_calls",
+                    "model_timeout_seconds",
+                ]
+            },
+        ),
+        (
+            _("Voice agent (Retell)"),
+            {"fields": ["retell_agent_id", "new_retell_api_key", "forget_retell_api_key"]},
+        ),
+    ]
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not AssistantSettings.objects.exists()

@@ -8,6 +8,15 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Channel
 
+# A conversation that is a phone call with a voice agent (no messages are sent on it).
+VOICE = "voice"
+
+
+class Engine(models.TextChoices):
+    OFFLINE = "offline", _("The built-in rules")
+    MODEL = "model", _("The OpenAI model")
+    MODEL_WITH_FALLBACK = "model_fallback", _("The OpenAI model, the rules when it fails")
+
 
 class AssistantSettings(models.Model):
     """How the assistant behaves for this restaurant: one row per restaurant schema."""
@@ -26,6 +35,32 @@ class AssistantSettings(models.Model):
         _("hand over to staff after (messages not understood)"),
         default=2,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
+    )
+    engine = models.CharField(
+        _("who answers"),
+        max_length=20,
+        choices=Engine.choices,
+        default=Engine.MODEL_WITH_FALLBACK,
+        help_text=_("Without an OpenAI key the built-in rules answer whatever is chosen."),
+    )
+    openai_api_key = models.CharField(_("OpenAI API key"), max_length=200, blank=True)
+    openai_model = models.CharField(_("OpenAI model"), max_length=60, default="gpt-4.1-mini")
+    max_tool_calls = models.PositiveSmallIntegerField(
+        _("tool calls per customer message (at most)"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+    )
+    model_timeout_seconds = models.PositiveSmallIntegerField(
+        _("the model answers within (seconds)"),
+        default=15,
+        validators=[MinValueValidator(2), MaxValueValidator(60)],
+    )
+    retell_api_key = models.CharField(_("Retell API key"), max_length=200, blank=True)
+    retell_agent_id = models.CharField(
+        _("Retell agent id"),
+        max_length=64,
+        blank=True,
+        help_text=_("The voice agent that calls this restaurant's tools."),
     )
 
     class Meta:
@@ -65,7 +100,10 @@ class Conversation(models.Model):
 
     phone = models.CharField(_("phone"), max_length=20)
     channel = models.CharField(
-        _("channel"), max_length=10, choices=Channel.choices, default=Channel.WHATSAPP
+        _("channel"),
+        max_length=10,
+        choices=[*Channel.choices, (VOICE, _("Voice call"))],
+        default=Channel.WHATSAPP,
     )
     # How replies go back: the provider and the number (or Meta phone number id) written to.
     provider = models.CharField(_("provider"), max_length=10, blank=True)
@@ -94,6 +132,12 @@ class Conversation(models.Model):
     started_at = models.DateTimeField(_("started at"), auto_now_add=True, db_index=True)
     last_message_at = models.DateTimeField(_("last message at"))
     closed_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # What a model spent on this conversation, for the operator.
+    tokens_in = models.PositiveIntegerField(_("model tokens in"), default=0)
+    tokens_out = models.PositiveIntegerField(_("model tokens out"), default=0)
+    # A voice call's id and, once it ended, what was said.
+    call_id = models.CharField(_("call id"), max_length=128, blank=True)
+    transcript = models.TextField(_("call transcript"), blank=True)
 
     objects = ConversationQuerySet.as_manager()
 

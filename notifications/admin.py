@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from notifications import services, texts
 from notifications.models import Message, MessageTemplate, MessagingSettings, OptOut
 from restaurants.admin import ReadOnlyModelAdmin, StaffModelAdmin
+from restaurants.forms import secret_fields, secrets_apply
 
 
 def masked(address: str) -> str:
@@ -133,25 +134,14 @@ class MessageTemplateAdmin(StaffModelAdmin):
         )
 
 
-def _secret_fields(label):
-    """A write-only secret: a new value (never shown), or a box to remove the stored one."""
-    new = forms.CharField(
-        label=label,
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_("Leave empty to keep the current one."),
-    )
-    return new, forms.BooleanField(label=_("Remove the stored one"), required=False)
-
-
 # Secrets stored on the settings and never sent back to the browser.
 SECRETS = ["twilio_auth_token", "meta_access_token", "meta_app_secret"]
 
 
 class MessagingSettingsForm(forms.ModelForm):
-    new_twilio_auth_token, forget_twilio_auth_token = _secret_fields(_("Twilio auth token"))
-    new_meta_access_token, forget_meta_access_token = _secret_fields(_("Meta access token"))
-    new_meta_app_secret, forget_meta_app_secret = _secret_fields(_("Meta app secret"))
+    new_twilio_auth_token, forget_twilio_auth_token = secret_fields(_("Twilio auth token"))
+    new_meta_access_token, forget_meta_access_token = secret_fields(_("Meta access token"))
+    new_meta_app_secret, forget_meta_app_secret = secret_fields(_("Meta app secret"))
 
     class Meta:
         model = MessagingSettings
@@ -181,11 +171,7 @@ class MessagingSettingsForm(forms.ModelForm):
 
     def save(self, commit=True):
         settings = super().save(commit=False)
-        for secret in SECRETS:
-            if self.cleaned_data.get(f"forget_{secret}"):
-                setattr(settings, secret, "")
-            elif self.cleaned_data.get(f"new_{secret}"):
-                setattr(settings, secret, self.cleaned_data[f"new_{secret}"])
+        secrets_apply(self, settings, SECRETS)
         if commit:
             services.messaging_settings_save(messaging=settings)
         return settings

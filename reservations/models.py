@@ -475,7 +475,8 @@ class ReservationSource(models.TextChoices):
     WEB = "web", _("Web")
     ADMIN = "admin", _("Admin")
     WHATSAPP = "whatsapp", _("WhatsApp")
-    PHONE = "phone", _("Phone / voice")
+    PHONE = "phone", _("Phone")
+    VOICE = "voice", _("Voice agent")
     API = "api", _("API")
 
 

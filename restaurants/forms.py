@@ -19,6 +19,26 @@ def service_errors_to_form(
         form.add_error(target if target in form.fields else None, errors)
 
 
+def secret_fields(label):
+    """A write-only secret: a new value (never shown), or a box to remove the stored one."""
+    new = forms.CharField(
+        label=label,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the current one."),
+    )
+    return new, forms.BooleanField(label=_("Remove the stored one"), required=False)
+
+
+def secrets_apply(form: forms.Form, instance, secrets: list[str]) -> None:
+    """Write the secrets a form's ``new_<name>`` / ``forget_<name>`` fields ask for."""
+    for secret in secrets:
+        if form.cleaned_data.get(f"forget_{secret}"):
+            setattr(instance, secret, "")
+        elif form.cleaned_data.get(f"new_{secret}"):
+            setattr(instance, secret, form.cleaned_data[f"new_{secret}"])
+
+
 class ServiceModelForm(forms.ModelForm):
     """An admin form whose save goes through a service: the service validates and writes,
     so the model's own validation of the instance (``_post_clean``) is not run twice."""

@@ -111,6 +111,7 @@ class Domain(ForgetsHosts, DomainMixin):
 class InboundProvider(models.TextChoices):
     TWILIO = "twilio", _("Twilio")
     META = "meta", _("Meta WhatsApp Cloud API")
+    RETELL = "retell", _("Retell voice agent")
 
 
 class InboundNumber(models.Model):
