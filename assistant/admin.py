@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from assistant import inbox
+from assistant import inbox, services
 from assistant.live import conversation_name
 from assistant.models import AssistantSettings, Conversation, Speaker
 from assistant.selectors import with_last_message
@@ -95,6 +95,9 @@ class ConversationAdmin(ServiceRefusalMixin, StaffModelAdmin):
         "started_at",
         "last_message_at",
         "closed_at",
+        "tokens_in",
+        "tokens_out",
+        "transcript",
         "thread",
     ]
     actions = ["hand_back", "close"]
@@ -270,16 +273,25 @@ class AssistantSettingsForm(forms.ModelForm):
             "retell_agent_id",
         ]
 
+    def clean(self):
+        cleaned = super().clean()
+        agent = AssistantSettings(retell_agent_id=cleaned.get("retell_agent_id") or "")
+        try:
+            services.assistant_settings_check(settings=agent)
+        except ValidationError as error:
+            self.add_error(None, error)
+        return cleaned
+
     def save(self, commit=True):
         settings = super().save(commit=False)
         secrets_apply(self, settings, SECRETS)
         if commit:
-            settings.save()
+            services.assistant_settings_save(settings=settings)
         return settings
 
 
 @admin.register(AssistantSettings)
-class AssistantSettingsAdmin(StaffModelAdmin):
+class AssistantSettingsAdmin(ServiceRefusalMixin, StaffModelAdmin):
     form = AssistantSettingsForm
     list_display = ["__str__", "enabled", "engine", "idle_minutes", "misunderstood_turns"]
     fieldsets = [
@@ -302,6 +314,13 @@ class AssistantSettingsAdmin(StaffModelAdmin):
             {"fields": ["retell_agent_id", "new_retell_api_key", "forget_retell_api_key"]},
         ),
     ]
+
+    def save_model(self, request, obj, form, change):
+        # The voice agent's id goes to the platform's table with the settings.
+        try:
+            services.assistant_settings_save(settings=obj)
+        except ValidationError as error:
+            raise FormRefused(error) from None
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not AssistantSettings.objects.exists()

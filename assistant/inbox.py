@@ -16,12 +16,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistant import live
-from assistant.models import Conversation, ConversationMessage, HandoffReason, Speaker
+from assistant.models import (
+    Conversation,
+    ConversationMessage,
+    HandoffReason,
+    Speaker,
+    VoiceToolCall,
+)
 from assistant.services import assistant_settings, reply_send
 from reservations.selectors import booking_policy_get
 
 EXPIRE_BATCH = 500
 CLEANUP_BATCH = 500
+VOICE_RETRIES_KEPT = dt.timedelta(days=1)
 
 
 def _locked(conversation: Conversation) -> Conversation:
@@ -135,9 +142,12 @@ def conversations_expire(*, now: dt.datetime | None = None) -> int:
 
 def conversations_cleanup(*, now: dt.datetime | None = None) -> int:
     """End idle chats, then delete, with their messages and in batches, those that ended
-    longer ago than the booking policy's retention; returns how many were deleted."""
+    longer ago than the booking policy's retention, and the voice tool calls of past days;
+    returns how many chats were deleted."""
     now = now or timezone.now()
     conversations_expire(now=now)
+    # A provider retries a voice tool call within minutes: a day later its result is no use.
+    VoiceToolCall.objects.filter(created_at__lt=now - VOICE_RETRIES_KEPT).delete()
     cutoff = now - dt.timedelta(days=booking_policy_get().retention_days)
     old = Conversation.objects.filter(closed_at__lt=cutoff)
     deleted = 0

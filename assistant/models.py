@@ -150,7 +150,13 @@ class Conversation(models.Model):
                 fields=["phone"],
                 condition=models.Q(closed_at__isnull=True),
                 name="conversation_one_open_per_phone",
-            )
+            ),
+            # A voice call is kept once, whatever its end is delivered how many times.
+            models.UniqueConstraint(
+                fields=["call_id"],
+                condition=~models.Q(call_id=""),
+                name="conversation_one_per_call",
+            ),
         ]
         indexes = [models.Index(fields=["speaker", "closed_at"], name="conversation_waiting")]
         permissions = [("reply_conversation", _("Can reply to customers' chats"))]
@@ -212,3 +218,27 @@ class ConversationMessage(models.Model):
 
     def __str__(self):
         return self.body[:60]
+
+
+class VoiceToolCall(models.Model):
+    """A voice agent's tool call and its first result: the provider's retries of the same call
+    and arguments get that result again instead of running the tool twice."""
+
+    call_id = models.CharField(_("call id"), max_length=128)
+    name = models.CharField(_("tool"), max_length=40)
+    # SHA-256 of the arguments as canonical JSON.
+    arguments_digest = models.CharField(max_length=64)
+    result = models.JSONField(_("result"), default=dict)
+    created_at = models.DateTimeField(_("called at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("voice tool call")
+        verbose_name_plural = _("voice tool calls")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call_id", "name", "arguments_digest"], name="voice_tool_call_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.call_id} {self.name}"

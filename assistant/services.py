@@ -9,27 +9,35 @@ provider's retry of a message already taken changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 import logging
 import re
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone, translation
 
-from assistant import dialogue, live
+from assistant import dialogue, live, model_engine
 from assistant.models import (
+    VOICE,
     AssistantSettings,
     Conversation,
     ConversationMessage,
     Direction,
     HandoffReason,
     Speaker,
+    VoiceToolCall,
 )
+from assistant.tools import tool_run
 from notifications.models import Channel
 from notifications.services import chat_reply_queue
-from reservations.models import Customer
+from reservations.models import Customer, ReservationSource
+from restaurants.models import InboundNumber, InboundProvider
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +193,7 @@ def _receive(*, incoming: Incoming, now: dt.datetime | None) -> Turn:
         reply_send(conversation=conversation, body=reply, now=now)
         return Turn(reply=reply)
     with translation.override(conversation.language):
-        answer = dialogue.respond(
+        answer = model_engine.respond(
             conversation=conversation, text=incoming.text, now=now, settings=settings
         )
     received.intent = answer.intent
@@ -238,3 +246,125 @@ def reply_send(
             sender=conversation.receiving,
         ),
     )
+
+
+# --- The voice agent --------------------------------------------------------------------------
+
+
+def assistant_settings_check(*, settings: AssistantSettings) -> None:
+    """ValidationError on the agent id if another restaurant's voice agent has it already."""
+    agent_id = settings.retell_agent_id
+    taken = (
+        agent_id
+        and InboundNumber.objects.filter(provider=InboundProvider.RETELL, address=agent_id)
+        .exclude(restaurant_id=connection.tenant.pk)
+        .exists()
+    )
+    if taken:
+        raise ValidationError(
+            {
+                "retell_agent_id": translation.gettext(
+                    "Another restaurant already answers calls with the voice agent %(agent)s."
+                )
+                % {"agent": agent_id}
+            }
+        )
+
+
+@transaction.atomic
+def assistant_settings_save(*, settings: AssistantSettings) -> AssistantSettings:
+    """Save this restaurant's assistant settings and put its voice agent's id in the public
+    table the platform's voice webhooks find restaurants by; an id another restaurant has is
+    refused (ValidationError on its field)."""
+    assistant_settings_check(settings=settings)
+    settings.save()
+    restaurant = connection.tenant
+    InboundNumber.objects.filter(
+        provider=InboundProvider.RETELL, restaurant_id=restaurant.pk
+    ).delete()
+    if settings.retell_agent_id:
+        try:
+            with transaction.atomic():
+                InboundNumber.objects.create(
+                    provider=InboundProvider.RETELL,
+                    address=settings.retell_agent_id,
+                    restaurant_id=restaurant.pk,
+                )
+        except IntegrityError:
+            # Another restaurant took the id since the check above.
+            assistant_settings_check(settings=settings)
+            raise
+    return settings
+
+
+def _arguments_digest(arguments: dict | str) -> str:
+    if isinstance(arguments, str):
+        with contextlib.suppress(ValueError):
+            arguments = json.loads(arguments or "{}")
+    canonical = json.dumps(arguments, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@transaction.atomic
+def voice_tool_call(
+    *, call_id: str, name: str, arguments: dict | str, phone: str, now: dt.datetime | None = None
+) -> dict:
+    """Run a voice agent's tool as the caller of ``phone`` once per call, tool and arguments;
+    the provider's retries, even at the same moment, get the first result back.
+
+    The call's row is inserted first, in the tool's own transaction: a retry arriving while
+    the tool runs waits on the unique index, then reads the committed result (or, if the
+    first attempt failed and rolled back, runs the tool itself)."""
+    digest = _arguments_digest(arguments)
+    try:
+        with transaction.atomic():
+            record = VoiceToolCall.objects.create(
+                call_id=call_id, name=name[:40], arguments_digest=digest
+            )
+    except IntegrityError:
+        logger.info("voice tool call answered again tool=%s", name[:40])
+        return VoiceToolCall.objects.get(
+            call_id=call_id, name=name[:40], arguments_digest=digest
+        ).result
+    record.result = tool_run(name, arguments, phone=phone, source=ReservationSource.VOICE, now=now)
+    record.save(update_fields=["result"])
+    return record.result
+
+
+def voice_call_end(
+    *,
+    call_id: str,
+    phone: str,
+    receiving: str,
+    transcript: str,
+    ended_at: dt.datetime | None = None,
+) -> tuple[Conversation, bool]:
+    """Keep an ended phone call with the voice agent as an ended conversation with its
+    transcript; the same call delivered again changes nothing. Returns it and whether it is
+    new."""
+    ended_at = ended_at or timezone.now()
+    existing = Conversation.objects.filter(call_id=call_id).first()
+    if existing is not None:
+        return existing, False
+    customer = (
+        Customer.objects.filter(phone=phone, erased_at__isnull=True).first() if phone else None
+    )
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(
+                phone=phone,
+                channel=VOICE,
+                provider=InboundProvider.RETELL,
+                receiving=receiving,
+                customer=customer,
+                language=(customer.language if customer and customer.language else "")
+                or dialogue.restaurant_language(),
+                call_id=call_id,
+                transcript=transcript,
+                last_message_at=ended_at,
+                # A call is over when it is kept: it never holds the phone's open chat.
+                closed_at=ended_at,
+            )
+    except IntegrityError:
+        return Conversation.objects.get(call_id=call_id), False
+    return conversation, True

@@ -73,6 +73,13 @@ try:
     META_ACCESS_TOKEN = env.string("META_ACCESS_TOKEN", "")
     META_GRAPH_URL = env.string("META_GRAPH_URL", "https://graph.facebook.com/v21.0")
     META_TIMEOUT_SECONDS = env.integer("META_TIMEOUT_SECONDS", 10)
+    # The platform's Retell API key: it signs the voice agent's webhooks of every restaurant
+    # without a key of its own.
+    RETELL_API_KEY = env.string("RETELL_API_KEY", "")
+    # The platform's OpenAI key: the assistant's model answers for every restaurant without a
+    # key of its own (none: the built-in rules answer). Another address only for a stand-in.
+    OPENAI_API_KEY = env.string("OPENAI_API_KEY", "")
+    OPENAI_BASE_URL = env.string("OPENAI_BASE_URL", "")
     # Without an email server, email messages go to the outbox only.
     EMAIL_HOST = env.string("EMAIL_HOST", "")
     EMAIL_PORT = env.integer("EMAIL_PORT", 587)

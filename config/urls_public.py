@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from assistant import voice
 from assistant import webhooks as chats
 from config.health import health
 from restaurants.admin import platform_admin
@@ -20,4 +21,8 @@ urlpatterns = [
         name="platform-twilio-whatsapp",
     ),
     path("webhooks/meta/whatsapp/", chats.platform_meta_whatsapp, name="platform-meta-whatsapp"),
+    # The voice agent's, shared likewise: its agent id picks the restaurant.
+    path("webhooks/retell/tools/", voice.platform_retell_tools, name="platform-retell-tools"),
+    path("webhooks/retell/events/", voice.platform_retell_events, name="platform-retell-events"),
+    path("webhooks/retell/status/", voice.platform_retell_status, name="platform-retell-status"),
 ]

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from assistant import voice
 from assistant import webhooks as chats
 from booking import views as public
 from config.health import health
@@ -33,5 +34,8 @@ urlpatterns = [
     path("twilio/status/", webhooks.twilio_status, name="twilio-status"),
     path("twilio/inbound/", chats.twilio_inbound, name="twilio-inbound"),
     path("whatsapp/meta/", chats.meta_whatsapp, name="meta-whatsapp"),
+    path("voice/retell/tools/", voice.retell_tools, name="retell-tools"),
+    path("voice/retell/events/", voice.retell_events, name="retell-events"),
+    path("voice/retell/status/", voice.retell_status, name="retell-status"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

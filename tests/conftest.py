@@ -122,6 +122,7 @@ def restaurant_b(db) -> Restaurant:
 
 
 COMMITTED_TABLES = [
+    "assistant_voicetoolcall",
     "assistant_conversationmessage",
     "assistant_conversation",
     "assistant_assistantsettings",
