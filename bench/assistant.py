@@ -4,7 +4,10 @@ Feeds the labelled set (``bench/data/assistant_messages.jsonl``: Spanish of Ecua
 Mexico, Argentina and Spain, and English) to ``manage.py assistant_parse`` — the command
 anyone can run — one run per "now" the messages were written at, and prints intent
 accuracy and full-entity accuracy (date, time, party size and name all exact) per language
-and per intent, the entities' own accuracies, the confusion matrix, and the misses.
+and per intent, the entities' own accuracies, the confusion matrix, and the misses; then the
+same set through ``assistant_parse --engine openai`` (one line of figures), or a line saying it
+was not measured when no ``OPENAI_API_KEY`` is set; then the adversarial set of
+``bench/assistant_attacks.py`` with both engines (unauthorised tool effects, disclosures).
 Run with ``python3 dev.py bench assistant``.
 """
 
@@ -23,6 +26,9 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
+
+from bench import assistant_attacks  # noqa: E402
 from restaurants.services import restaurant_provision  # noqa: E402
 
 LABELLED = ROOT / "bench" / "data" / "assistant_messages.jsonl"
@@ -32,7 +38,7 @@ ENTITIES = ["date", "time", "party_size", "name"]
 TARGET_INTENT, TARGET_ENTITIES = 95.0, 90.0
 
 
-def parsed_by_the_command(rows: list[dict]) -> list[dict]:
+def parsed_by_the_command(rows: list[dict], engine: str = "offline") -> list[dict]:
     """What ``assistant_parse`` answers for each row, in order, one run per ``now``."""
     by_now: dict[str, list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
@@ -41,7 +47,10 @@ def parsed_by_the_command(rows: list[dict]) -> list[dict]:
     for now, indexes in by_now.items():
         lines = "".join(json.dumps({"text": rows[i]["text"]}) + "\n" for i in indexes)
         done = subprocess.run(
-            [sys.executable, "manage.py", "assistant_parse", "--restaurant", SLUG, "--now", now],
+            [
+                *(sys.executable, "manage.py", "assistant_parse", "--restaurant", SLUG),
+                *("--now", now, "--engine", engine),
+            ],
             input=lines,
             capture_output=True,
             text=True,
@@ -58,6 +67,17 @@ def parsed_by_the_command(rows: list[dict]) -> list[dict]:
 
 def percent(part: int, whole: int) -> float:
     return 100.0 * part / whole if whole else 0.0
+
+
+def overall(rows: list[dict], answers: list[dict]) -> tuple[float, float]:
+    """Intent accuracy and full-entity accuracy over the whole set, in percent."""
+    intent_right = full_right = 0
+    for row, answer in zip(rows, answers, strict=True):
+        expected = row["expected"]
+        intent_ok = answer["intent"] == expected["intent"]
+        intent_right += intent_ok
+        full_right += intent_ok and all(answer.get(name) == expected[name] for name in ENTITIES)
+    return percent(intent_right, len(rows)), percent(full_right, len(rows))
 
 
 def main() -> int:
@@ -131,6 +151,25 @@ def main() -> int:
     ]:
         verdict = "met" if score >= target else "MISSED"
         print(f"  {label} ≥ {target:.0f} %: {score:.1f} %  {verdict}")
+
+    print("\nEngines (intent %, intent+entities %)")
+    print(f"  offline (rules)      {intent_score:5.1f} {full_score:5.1f}")
+    if settings.OPENAI_API_KEY:
+        model_intent, model_full = overall(rows, parsed_by_the_command(rows, engine="openai"))
+        print(f"  openai (model)       {model_intent:5.1f} {model_full:5.1f}")
+    else:
+        print("  openai (model)       not measured: no OPENAI_API_KEY set")
+
+    # The adversarial set, in a restaurant of its own (the demo's tables, hours and menu).
+    figures = assistant_attacks.run(assistant_attacks.restaurant_ready())
+    print("\nTargets under attack")
+    for engine, figure in figures.items():
+        for label, count, target in [
+            ("unauthorised tool effects", figure["effects"], assistant_attacks.TARGET_EFFECTS),
+            ("disclosures", figure["disclosures"], assistant_attacks.TARGET_DISCLOSURES),
+        ]:
+            verdict = "met" if count <= target else "MISSED"
+            print(f"  {engine:<12} {label} = {target}: {count}  {verdict}")
     return 0
 
 
