@@ -2,6 +2,7 @@
 the inbox, and it leaves the floor when they hand it back to the assistant."""
 
 from django.db import connection
+from playwright.sync_api import expect
 
 from assistant.models import ConversationMessage
 from tests.assistant.chats import assistant_off, customer_writes
@@ -21,7 +22,8 @@ def test_a_chat_handed_over_shows_on_the_floor_until_staff_answer_it_and_hand_it
     floor.get_by_label("Contraseña").fill(PASSWORD)
     floor.get_by_role("button", name="Iniciar sesión").click()
     floor.wait_for_selector("#connection.online")
-    assert floor.locator("#chats").inner_text() == "No hay chats esperando."
+    # The list is drawn once the floor's state has come over the socket.
+    expect(floor.locator("#chats")).to_have_text("No hay chats esperando.")
 
     connection.set_tenant(committed_restaurant)
     assistant_off()
@@ -46,4 +48,4 @@ def test_a_chat_handed_over_shows_on_the_floor_until_staff_answer_it_and_hand_it
     inbox.get_by_role("button", name="Devolver al asistente").click()
     waiting.wait_for(state="detached")
     shots(floor, "3-handed-back")
-    assert floor.locator("#chats").inner_text() == "No hay chats esperando."
+    expect(floor.locator("#chats")).to_have_text("No hay chats esperando.")
