@@ -19,11 +19,10 @@ from assistant.dialogue.common import (
     hour_of,
 )
 from assistant.models import HandoffReason
+from assistant.tools import tool_run
 from assistant.understanding.text import normalise
 from booking.services.bookings import (
-    booking_cancel_by_customer,
     booking_check,
-    booking_reschedule_by_customer,
     online_changes_close_at,
 )
 from reservations.models import Reservation, ReservationSource, ReservationStatus
@@ -194,14 +193,25 @@ class OwnBookings:
         self.slots = {}
         if reservation is None:
             return Answer(_("That booking can no longer be changed here."))
-        try:
-            booking_cancel_by_customer(reservation=reservation, now=self.now)
-        except ValidationError as error:
-            return Answer(error_text(error) + " " + self._call_us())
+        result = self._tool("cancel_booking", {"reference": reservation.reference})
+        if not result["ok"]:
+            return Answer(result.get("message", "") + " " + self._call_us())
+        reservation.refresh_from_db()
         return Answer(
             _("Your booking %(reference)s is cancelled. We hope to see you another time!")
             % {"reference": reservation.reference},
             actions=[booking_action("cancelled", reservation)],
+        )
+
+    def _tool(self, name: str, arguments: dict) -> dict:
+        """Run one of the declared tools as this chat's phone: the same tools the model and
+        the voice agent use."""
+        return tool_run(
+            name,
+            arguments,
+            phone=self.conversation.phone,
+            source=ReservationSource.WHATSAPP,
+            now=self.now,
         )
 
     def _booking_of(self, proposal: dict) -> Reservation | None:
@@ -317,22 +327,21 @@ class OwnBookings:
         self.slots = {}
         if reservation is None:
             return Answer(_("That booking can no longer be changed here."))
-        remark = proposal.get("remark", "")
         starts_before, party_before = reservation.starts_at, reservation.party_size
-        requests = reservation.special_requests
-        if remark:
-            requests = f"{requests}\n{remark}".strip()[:500]
-        try:
-            moved = booking_reschedule_by_customer(
-                reservation=reservation,
-                starts_at=dt.datetime.fromisoformat(proposal["starts_at"]),
-                party_size=proposal["party_size"],
-                special_requests=requests if remark else None,
-                source=ReservationSource.WHATSAPP,
-                now=self.now,
-            )
-        except ValidationError as error:
-            return Answer(error_text(error) + " " + self._call_us())
+        local = dt.datetime.fromisoformat(proposal["starts_at"]).astimezone(self.zone)
+        result = self._tool(
+            "change_booking",
+            {
+                "reference": reservation.reference,
+                "date": local.date().isoformat(),
+                "time": f"{local:%H:%M}",
+                "party_size": proposal["party_size"],
+                "note": proposal.get("remark") or None,
+            },
+        )
+        if not result["ok"]:
+            return Answer(result.get("message", "") + " " + self._call_us())
+        moved = Reservation.objects.get(pk=reservation.pk)
         if (moved.starts_at, moved.party_size) == (starts_before, party_before):
             reply = _("Done! I've added the note to your booking %(reference)s.") % {
                 "reference": moved.reference
