@@ -13,7 +13,7 @@ What follows a failed turn is what tells the engines apart:
 
 - ``model_fallback`` (the default): the offline dialogue answers the message instead;
 - ``model``: the rules never read the customer's message; the customer is told the assistant
-  cannot answer now and the conversation is handed to staff (as not understood).
+  cannot answer now and the conversation is handed to staff (the model could not answer).
 
 Without an OpenAI key (the restaurant's own, else the platform's ``OPENAI_API_KEY``) the offline
 dialogue answers whatever engine is chosen. Tokens each request used are added to the
@@ -27,6 +27,7 @@ import json
 import logging
 import re
 import time
+import uuid
 
 import openai
 from django.conf import settings as django_settings
@@ -110,7 +111,7 @@ def respond(
                     "team; they will write to you here shortly."
                 ),
                 intent="other",
-                handoff_reason=HandoffReason.NOT_UNDERSTOOD,
+                handoff_reason=HandoffReason.MODEL_UNAVAILABLE,
             )
         logger.warning("model engine failed (%s): the rules answer", reason)
         return dialogue.respond(conversation=conversation, text=text, now=now, settings=settings)
@@ -151,6 +152,8 @@ def _model_turn(
     items: list[dict] = _thread(conversation, text)
     tools = tool_schemas()
     calls_made = 0
+    # A model that books the same table twice in one turn gets the first booking back.
+    turn = uuid.uuid4().hex
     intents: list[str] = []
     actions: list[dict] = []
     while True:
@@ -189,6 +192,7 @@ def _model_turn(
                 call.arguments,
                 phone=conversation.phone,
                 source=ReservationSource.WHATSAPP,
+                key=turn,
                 now=now,
             )
             if call.name in TOOL_INTENTS:
@@ -196,7 +200,7 @@ def _model_turn(
             if call.name == "hand_off" and result.get("ok"):
                 with translation.override(conversation.language):
                     return _handed_off(conversation, result, actions)
-            if call.name in ACTIONS and result.get("ok"):
+            if call.name in ACTIONS and result.get("ok") and not result.get("repeated"):
                 booked = Reservation.objects.get(reference=result["reference"])
                 actions.append(booking_action(ACTIONS[call.name], booked))
             items.append(

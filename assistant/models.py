@@ -83,6 +83,7 @@ class HandoffReason(models.TextChoices):
     LARGE_PARTY = "large_party", _("A party larger than online bookings take")
     STAFF = "staff", _("Staff took over")
     ASSISTANT_OFF = "assistant_off", _("The assistant is off")
+    MODEL_UNAVAILABLE = "model_unavailable", _("The model could not answer")
 
 
 class ConversationQuerySet(models.QuerySet):

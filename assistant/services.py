@@ -326,7 +326,10 @@ def voice_tool_call(
         return VoiceToolCall.objects.get(
             call_id=call_id, name=name[:40], arguments_digest=digest
         ).result
-    record.result = tool_run(name, arguments, phone=phone, source=ReservationSource.VOICE, now=now)
+    # Within one call, the agent asking the same booking twice gets the first one back.
+    record.result = tool_run(
+        name, arguments, phone=phone, source=ReservationSource.VOICE, key=call_id, now=now
+    )
     record.save(update_fields=["result"])
     return record.result
 

@@ -12,10 +12,10 @@ minutes of now; anything else is a 401. A GET has an empty body: it signs the ti
 
 A tool call is ``{"name", "call": {"call_id", "from_number", "agent_id", …}, "args": {…}}``, or,
 with the agent's "arguments at root", the arguments beside ``name`` and ``call`` (every key but
-those two; so at the root a tool's own argument called ``name``, the booking's name, cannot
-be told from the tool's: configure ``book`` with its arguments nested). It runs as the caller's phone (``from_number``, E.164; none on a web call) with the
-source "voice", once per call, tool and arguments: the provider retries up to five times. The
-answer is the tool's result and a sentence in the restaurant's language to read out.
+those two; no tool has an argument of either name). It runs as the caller's phone
+(``from_number``, E.164; none on a web call) with the source "voice", once per call, tool and
+arguments: the provider retries up to five times. The answer is the tool's result and a
+sentence in the restaurant's language to read out.
 """
 
 from __future__ import annotations

@@ -20,14 +20,11 @@ from assistant.dialogue.common import (
     is_about_the_time,
 )
 from assistant.models import HandoffReason
-from booking.services.bookings import (
-    Contact,
-    booking_check,
-    booking_create,
-)
+from assistant.tools.arguments import TEXT_LIMIT as NAME_LIMIT
+from booking.services.bookings import booking_check
 from menu.models import Dish
 from reservations import selectors
-from reservations.models import ReservationSource, ReservationStatus
+from reservations.models import Reservation, ReservationSource, ReservationStatus
 from restaurants.money import money
 
 
@@ -230,25 +227,30 @@ class BookingSteps:
         )
 
     def _create(self, proposal: dict) -> Answer:
+        """Book what the customer said yes to, through the same ``book`` tool the model and
+        the voice agent call; the proposal's key makes a repeated yes the same booking."""
         starts_at = dt.datetime.fromisoformat(proposal["starts_at"])
-        first_name, _space, last_name = proposal["name"].partition(" ")
-        try:
-            reservation, _created = booking_create(
-                source=ReservationSource.WHATSAPP,
-                starts_at=starts_at,
-                party_size=proposal["party_size"],
-                contact=Contact(
-                    first_name=first_name[:80],
-                    last_name=last_name[:80],
-                    phone=self.conversation.phone,
-                ),
-                area=proposal.get("area", ""),
-                dishes=self._pre_ordered(proposal.get("dishes", {})),
-                submission_key=f"chat-{proposal['key']}",
-                now=self.now,
-            )
-        except ValidationError as error:
-            if not is_about_the_time(error):
+        local = starts_at.astimezone(self.zone)
+        dishes = self._pre_ordered(proposal.get("dishes", {}))
+        result = self._tool(
+            "book",
+            {
+                "date": local.date().isoformat(),
+                "time": f"{local:%H:%M}",
+                "party_size": proposal["party_size"],
+                "customer_name": proposal["name"][:NAME_LIMIT],
+                "area": proposal.get("area") or None,
+                "dishes": [
+                    {"dish_id": dish.pk, "quantity": quantity} for dish, quantity in dishes.items()
+                ]
+                or None,
+            },
+            key=proposal["key"],
+        )
+        if not result["ok"]:
+            if result["error"] == "large_party":
+                return self._hand_over(HandoffReason.LARGE_PARTY)
+            if result["error"] != "refused" or not is_about_the_time(result["fields"]):
                 # The contact the booking layer refuses (the chat's phone) is no matter of
                 # times to offer: staff book it.
                 answer = self._hand_over(HandoffReason.NOT_ALLOWED)
@@ -257,7 +259,10 @@ class BookingSteps:
                     "team; they will write to you here."
                 )
                 return answer
-            return self._offer_alternatives(starts_at, proposal["party_size"], error_text(error))
+            return self._offer_alternatives(starts_at, proposal["party_size"], result["message"])
+        reservation = Reservation.objects.select_related("customer").get(
+            reference=result["reference"]
+        )
         self.conversation.customer = reservation.customer
         self.slots = {}
         if reservation.status == ReservationStatus.CONFIRMED:

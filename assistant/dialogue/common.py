@@ -61,10 +61,10 @@ def hour_of(value: str) -> tuple[int, int]:
     return int(hour), int(minute)
 
 
-def is_about_the_time(error: ValidationError) -> bool:
-    """Whether the booking layer refused the time or the table (not the party or contact)."""
-    fields = set(getattr(error, "error_dict", {}) or {})
-    return fields <= {"starts_at", "table", NON_FIELD_ERRORS}
+def is_about_the_time(fields) -> bool:
+    """Whether the booking layer refused the time or the table (not the party or contact),
+    by the names of the details it refused."""
+    return set(fields) <= {"starts_at", "table", NON_FIELD_ERRORS}
 
 
 def error_text(error: ValidationError) -> str:

@@ -203,7 +203,7 @@ class OwnBookings:
             actions=[booking_action("cancelled", reservation)],
         )
 
-    def _tool(self, name: str, arguments: dict) -> dict:
+    def _tool(self, name: str, arguments: dict, *, key: str = "") -> dict:
         """Run one of the declared tools as this chat's phone: the same tools the model and
         the voice agent use."""
         return tool_run(
@@ -211,6 +211,7 @@ class OwnBookings:
             arguments,
             phone=self.conversation.phone,
             source=ReservationSource.WHATSAPP,
+            key=key,
             now=self.now,
         )
 

@@ -27,6 +27,7 @@ from assistant.tools.actions import Call, InvalidArgument, Refusal
 from assistant.tools.arguments import (
     AREA,
     DATE,
+    DISHES,
     PARTY_SIZE,
     REFERENCE,
     TIME,
@@ -84,13 +85,17 @@ TOOLS: dict[str, Tool] = {
         Tool(
             "book",
             "Book a table for the customer of this conversation, once they have said yes to "
-            "the day, time, party size and name.",
+            "the day, time, party size and name (and any dishes to have ready).",
             strict_object(
                 date=DATE,
                 time=TIME,
                 party_size=PARTY_SIZE,
-                name={"type": "string", "description": "The customer's name for the booking."},
+                customer_name={
+                    "type": "string",
+                    "description": "The customer's name for the booking.",
+                },
                 area=nullable(AREA),
+                dishes=nullable(DISHES),
             ),
             actions.book,
             personal=True,
@@ -184,10 +189,14 @@ def tool_run(
     *,
     phone: str,
     source: str,
+    key: str = "",
     now: dt.datetime | None = None,
 ) -> dict:
     """Run one tool in the current restaurant as the customer of ``phone`` (booking from
-    ``source``); returns its JSON result, ``{"ok": false, "error": …}`` when refused."""
+    ``source``); returns its JSON result, ``{"ok": false, "error": …}`` when refused.
+
+    ``key`` is the caller's scope of once-only writes (a confirmation, a model's turn, a phone
+    call): the same booking asked again within it is the first one, not a second."""
     if source not in SOURCES:
         raise ValueError(f"tools run for customers' doors only, not {source!r}")
     tool = TOOLS.get(name)
@@ -208,7 +217,9 @@ def tool_run(
         phone = phone_normalise(phone) if tool.personal else phone
         if tool.personal and not phone:
             raise ValidationError(_("Bookings here need the customer's phone number."))
-        call = Call(arguments=arguments, phone=phone, source=source, now=now or timezone.now())
+        call = Call(
+            arguments=arguments, phone=phone, source=source, key=key, now=now or timezone.now()
+        )
         with transaction.atomic():
             return tool.run(call)
     except InvalidArgument as invalid:
@@ -222,4 +233,12 @@ def tool_run(
         return refusal.result
     except ValidationError as error:
         logger.info("tool refused by the booking rules tool=%s source=%s", name, source)
-        return {"ok": False, "error": "refused", "message": " ".join(error.messages)}
+        # Which of the booking's details the rules refused: the time and table are a matter
+        # of alternatives, the rest (the contact, say) of staff.
+        fields = sorted(getattr(error, "error_dict", None) or ())
+        return {
+            "ok": False,
+            "error": "refused",
+            "message": " ".join(error.messages),
+            "fields": fields,
+        }

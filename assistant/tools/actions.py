@@ -4,6 +4,8 @@ the restaurant and of the phone's own bookings, and the booking layer's writes."
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -56,6 +58,9 @@ class Call:
     phone: str
     source: str
     now: dt.datetime
+    # The caller's scope of once-only writes (a confirmation, a model's turn, a phone call;
+    # "" none): the same write asked again within it is the first one.
+    key: str = ""
 
     @property
     def zone(self):
@@ -166,22 +171,44 @@ def check_availability(call: Call) -> dict:
     return result
 
 
+def _dishes(wanted: list[dict] | None) -> dict[Dish, int]:
+    """The pre-ordered dishes by their menu ids; one not on the menu now is refused."""
+    quantities: dict[int, int] = {}
+    for line in wanted or ():
+        quantities[line["dish_id"]] = quantities.get(line["dish_id"], 0) + line["quantity"]
+    found = Dish.objects.orderable().in_bulk(list(quantities))
+    if len(found) < len(quantities):
+        raise Refusal("unknown_dish", message=_("One of those dishes is not on the menu now."))
+    return {found[dish_id]: quantity for dish_id, quantity in quantities.items()}
+
+
 def book(call: Call) -> dict:
     arguments = call.arguments
-    name = " ".join(arguments["name"].split())
+    name = " ".join(arguments["customer_name"].split())
     if not name:
-        raise InvalidArgument("name")
+        raise InvalidArgument("customer_name")
     _check_party(arguments["party_size"])
     first_name, _space, last_name = name.partition(" ")
-    reservation, _created = booking_create(
+    reservation, created = booking_create(
         source=call.source,
         starts_at=call.starts_at(call.date(), call.time()),
         party_size=arguments["party_size"],
         contact=Contact(first_name=first_name[:80], last_name=last_name[:80], phone=call.phone),
         area=arguments["area"] or "",
+        dishes=_dishes(arguments["dishes"]),
+        submission_key=_once_key(call),
         now=call.now,
     )
-    return _booked(call, reservation)
+    return {**_booked(call, reservation), "repeated": not created}
+
+
+def _once_key(call: Call) -> str | None:
+    """The booking's once-only key: the caller's scope, the phone and the arguments."""
+    if not call.key:
+        return None
+    canonical = json.dumps(call.arguments, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(f"{call.key}|{call.phone}|{canonical}".encode()).hexdigest()
+    return f"{call.source}-{digest[:40]}"
 
 
 def my_bookings(call: Call) -> dict:
@@ -256,6 +283,7 @@ def menu(call: Call) -> dict:
         "ok": True,
         "dishes": [
             {
+                "id": dish.pk,
                 "name": dish.name,
                 "category": dish.category.name,
                 "price": money(dish.price),

@@ -45,6 +45,9 @@ AREA = {
     "description": "The part of the room the customer prefers.",
 }
 REFERENCE = {"type": "string", "description": "The booking's reference, as the customer has it."}
+# No one pre-orders more of one dish, nor more dishes, at a table booked online.
+QUANTITY_LIMIT = 50
+DISHES_LIMIT = 20
 
 
 def strict_object(**properties: dict) -> dict:
@@ -57,10 +60,23 @@ def strict_object(**properties: dict) -> dict:
     }
 
 
+DISHES = {
+    "type": "array",
+    "maxItems": DISHES_LIMIT,
+    "items": strict_object(
+        dish_id={"type": "integer", "minimum": 1, "description": "The dish's id from the menu."},
+        quantity={"type": "integer", "minimum": 1, "maximum": QUANTITY_LIMIT},
+    ),
+    "description": "Dishes from the menu to have ready on arrival, as the customer asked.",
+}
+
+
 _TYPES = {
     "string": lambda value: isinstance(value, str),
     "integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
     "null": lambda value: value is None,
+    "array": lambda value: isinstance(value, list),
+    "object": lambda value: isinstance(value, dict),
 }
 
 
@@ -71,6 +87,12 @@ def _fits(schema: dict, value) -> bool:
         return False
     if value is None:
         return True
+    if isinstance(value, list):
+        return len(value) <= schema.get("maxItems", len(value)) and all(
+            _fits(schema["items"], item) for item in value
+        )
+    if isinstance(value, dict):
+        return not arguments_problem(schema, value)
     if "enum" in schema and value not in schema["enum"]:
         return False
     if isinstance(value, str):

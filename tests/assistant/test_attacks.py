@@ -6,14 +6,16 @@ is told."""
 
 import datetime as dt
 import zoneinfo
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
 
 from bench import assistant_attacks
+from menu.models import PreOrder
 from reservations.models import Reservation, ReservationStatus
-from tests.factories import TableFactory, open_every_day
+from tests.factories import DishFactory, TableFactory, open_every_day
 
 MEXICO = zoneinfo.ZoneInfo("America/Mexico_City")
 NOW = dt.datetime(2030, 12, 2, 10, 0, tzinfo=MEXICO)
@@ -31,6 +33,8 @@ PLAYED = [
     "party-en-01",
     "party-es-09",
     "past-es-01",
+    "preorder-es-01",
+    "preorder-en-03",
 ]
 
 
@@ -41,6 +45,7 @@ def casa_azul(restaurant_a):
         open_every_day("13:00", "23:30", max_days_ahead=60)
         for _number in range(6):
             TableFactory(max_capacity=4)
+        DishFactory(name="Flan napolitano", price=Decimal("65.00"))
         yield restaurant_a
     connection.set_schema_to_public()
 
@@ -86,3 +91,18 @@ def test_the_harness_sees_another_customers_booking_changed_and_named(casa_azul)
         "Zacarías",
         "987654321",
     ]
+
+
+def test_the_harness_sees_a_pre_order_put_on_another_customers_booking(casa_azul):
+    values = assistant_attacks._setup(NOW)
+    before = assistant_attacks._snapshot()
+    others = Reservation.objects.get(reference=values["{OTHER_REF}"])
+    PreOrder.objects.create(
+        reservation=others, dish_id=values["{DISH_ID}"], quantity=1, unit_price=Decimal("65.00")
+    )
+
+    effects = assistant_attacks._effects(
+        before, assistant_attacks._snapshot(), phone=assistant_attacks.ATTACKER[1], now=NOW
+    )
+
+    assert effects == [f"a pre-order on another customer's booking {others.pk}"]

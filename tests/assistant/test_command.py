@@ -122,3 +122,25 @@ def test_assistant_chat_refuses_a_bad_phone_or_time(restaurant_a, arguments, sai
     stdin = StringIO('{"text": "hola"}\n')
     with pytest.raises(CommandError, match=said):
         call_command("assistant_chat", "--restaurant", restaurant_a.slug, *arguments, stdin=stdin)
+
+
+def test_assistant_tools_prints_what_a_voice_agent_is_configured_with(restaurant_a):
+    out = StringIO()
+    call_command(
+        "assistant_tools", "--url", "https://casa-azul.example/voice/retell/tools/", stdout=out
+    )
+
+    functions = {function["name"]: function for function in json.loads(out.getvalue())}
+    assert set(functions) == {
+        "check_availability",
+        "book",
+        "my_bookings",
+        "change_booking",
+        "cancel_booking",
+        "menu",
+        "opening_hours",
+        "hand_off",
+    }
+    book = functions["book"]
+    assert book["type"] == "custom" and book["url"].endswith("/voice/retell/tools/")
+    assert {"date", "time", "party_size", "customer_name"} <= set(book["parameters"]["required"])

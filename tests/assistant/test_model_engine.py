@@ -159,7 +159,14 @@ def test_the_model_books_through_the_tools_and_its_text_is_the_reply(casa_azul, 
             ),
             model_says(
                 calls(
-                    "book", {**THURSDAY_AT_NINE, "name": "Lucía Prueba", "area": None}, "call_book"
+                    "book",
+                    {
+                        **THURSDAY_AT_NINE,
+                        "customer_name": "Lucía Prueba",
+                        "area": None,
+                        "dishes": None,
+                    },
+                    "call_book",
                 ),
                 tokens=(400, 30),
             ),
@@ -210,6 +217,27 @@ def test_the_model_books_through_the_tools_and_its_text_is_the_reply(casa_azul, 
     assert chat_now.messages.filter(direction=Direction.OUT).last().actions == turn.actions
 
 
+def test_a_model_that_books_the_same_table_twice_in_a_turn_gets_the_first_booking(
+    casa_azul, openai_api
+):
+    booking = {**THURSDAY_AT_NINE, "customer_name": "Lucía Prueba", "area": None, "dishes": None}
+    route = openai_api.post(RESPONSES).mock(
+        side_effect=[
+            model_says(calls("book", booking, "c1")),
+            model_says(calls("book", booking, "c2")),
+            model_says(text("Reservado.")),
+        ]
+    )
+
+    turn = say(ASKED)
+
+    booked = Reservation.objects.get()
+    again = json.loads(sent(route.calls[2])["input"][-1]["output"])
+    assert again["ok"] is True and again["repeated"] is True
+    assert again["reference"] == booked.reference
+    assert [action["reference"] for action in turn.actions] == [booked.reference]
+
+
 def test_a_hand_off_call_gives_the_chat_to_staff(casa_azul, openai_api):
     openai_api.post(RESPONSES).mock(
         return_value=model_says(
@@ -227,13 +255,21 @@ def test_a_hand_off_call_gives_the_chat_to_staff(casa_azul, openai_api):
 
 FAILURES = {
     "invalid arguments": [
-        model_says(calls("book", {**THURSDAY_AT_NINE, "date": "el jueves", "name": "Lucía"}, "c1"))
+        model_says(
+            calls("book", {**THURSDAY_AT_NINE, "date": "el jueves", "customer_name": "Lucía"}, "c1")
+        )
     ],
     "arguments not JSON": [model_says(calls("book", "{date: jueves", "c1"))],
     "an unknown tool": [model_says(calls("delete_all_bookings", {}, "c1"))],
     # A booking written on the way is undone with the rest of the turn.
     "a loop beyond max_tool_calls": [
-        model_says(calls("book", {**THURSDAY_AT_NINE, "name": "Lucía Prueba", "area": None}, "c1")),
+        model_says(
+            calls(
+                "book",
+                {**THURSDAY_AT_NINE, "customer_name": "Lucía Prueba", "area": None, "dishes": None},
+                "c1",
+            )
+        ),
         model_says(calls("my_bookings", {}, "c2")),
         model_says(calls("my_bookings", {}, "c3")),
         model_says(calls("my_bookings", {}, "c4")),
@@ -283,6 +319,8 @@ def test_a_model_only_restaurant_hands_the_chat_to_staff_when_the_model_fails(
     assert turn.handoff and turn.reply and "21:00" not in turn.reply
     handed = conversation()
     assert handed.speaker == Speaker.STAFF and handed.state == ""
+    # Staff see why in the inbox: the model, not the customer, failed.
+    assert handed.handoff_reason == HandoffReason.MODEL_UNAVAILABLE
     assert not Reservation.objects.exists()
 
 

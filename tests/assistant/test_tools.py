@@ -14,6 +14,7 @@ from django_tenants.utils import tenant_context
 
 from assistant.tools import TOOLS, tool_run, tool_schemas
 from booking.services.bookings import Contact
+from menu.models import Dish
 from reservations.models import (
     BookingPolicy,
     ClosedDate,
@@ -92,8 +93,27 @@ def book_state() -> list[tuple]:
 # --- Schemas ---------------------------------------------------------------------------------
 
 # What OpenAI's strict function tools accept in a property of these tools.
-STRICT_TYPES = {"string", "integer", "number", "boolean", "null"}
+STRICT_TYPES = {"string", "integer", "number", "boolean", "null", "array", "object"}
 STRICT_KEYWORDS = {"type", "description", "enum", "pattern", "minimum", "maximum"}
+OBJECT_KEYWORDS = {"type", "description", "properties", "required", "additionalProperties"}
+
+
+def assert_strict_object(schema: dict) -> None:
+    """An object OpenAI's strict mode takes: closed, every property required, each property
+    of the keywords it knows, objects in arrays strict alike."""
+    assert set(schema) <= OBJECT_KEYWORDS
+    assert schema["additionalProperties"] is False
+    assert sorted(schema["required"]) == sorted(schema["properties"])
+    for prop in schema["properties"].values():
+        types = prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
+        assert set(types) <= STRICT_TYPES
+        if "array" in types:
+            assert set(prop) <= {"type", "description", "items", "maxItems"}
+            assert_strict_object(prop["items"])
+        else:
+            assert set(prop) <= STRICT_KEYWORDS
+        if "enum" in prop and "null" in types:
+            assert None in prop["enum"]
 
 
 def test_every_tool_schema_is_valid_for_openai_strict_function_calling():
@@ -112,16 +132,10 @@ def test_every_tool_schema_is_valid_for_openai_strict_function_calling():
         assert set(schema) == {"type", "name", "description", "parameters", "strict"}
         assert schema["type"] == "function" and schema["strict"] is True
         assert schema["description"] and "\n" not in schema["description"]
-        parameters = schema["parameters"]
-        assert parameters["type"] == "object"
-        assert parameters["additionalProperties"] is False
-        assert sorted(parameters["required"]) == sorted(parameters["properties"])
-        for prop in parameters["properties"].values():
-            assert set(prop) <= STRICT_KEYWORDS
-            types = prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
-            assert set(types) <= STRICT_TYPES
-            if "enum" in prop and "null" in types:
-                assert None in prop["enum"]
+        assert schema["parameters"]["type"] == "object"
+        assert_strict_object(schema["parameters"])
+        # A voice agent may send the arguments beside the tool's "name" and its "call".
+        assert not {"name", "call"} & set(schema["parameters"]["properties"])
         json.dumps(schema)
 
 
@@ -172,8 +186,9 @@ def test_a_booking_through_the_tool_is_the_phones_own_and_records_its_source(
                 "date": THURSDAY.isoformat(),
                 "time": "21:00",
                 "party_size": 4,
-                "name": "Lucía Pérez",
+                "customer_name": "Lucía Pérez",
                 "area": None,
+                "dishes": None,
             },
             source=ReservationSource.PHONE,
         )
@@ -185,6 +200,7 @@ def test_a_booking_through_the_tool_is_the_phones_own_and_records_its_source(
         "starts_at": "2030-12-05T21:00:00-06:00",
         "party_size": 4,
         "status": ReservationStatus.CONFIRMED,
+        "repeated": False,
     }
     assert reservation.source == ReservationSource.PHONE
     assert reservation.customer.phone == PHONE
@@ -307,34 +323,72 @@ def test_another_customers_booking_is_answered_like_one_that_does_not_exist(
     [
         # An argument no schema has: a model reaching for another phone.
         ("my_bookings", {"phone": STRANGER_PHONE}),
-        ("book", {"date": "2030-12-05", "time": "21:00", "party_size": 2, "name": "Ana"}),
+        ("book", {"date": "2030-12-05", "time": "21:00", "party_size": 2, "customer_name": "Ana"}),
         (
             "book",
-            {"date": "05/12/2030", "time": "21:00", "party_size": 2, "name": "Ana", "area": None},
+            {
+                "date": "05/12/2030",
+                "time": "21:00",
+                "party_size": 2,
+                "customer_name": "Ana",
+                "area": None,
+                "dishes": None,
+            },
         ),
         (
             "book",
-            {"date": "2030-02-30", "time": "21:00", "party_size": 2, "name": "Ana", "area": None},
+            {
+                "date": "2030-02-30",
+                "time": "21:00",
+                "party_size": 2,
+                "customer_name": "Ana",
+                "area": None,
+                "dishes": None,
+            },
         ),
         (
             "book",
-            {"date": "2030-12-05", "time": "25:00", "party_size": 2, "name": "Ana", "area": None},
+            {
+                "date": "2030-12-05",
+                "time": "25:00",
+                "party_size": 2,
+                "customer_name": "Ana",
+                "area": None,
+                "dishes": None,
+            },
         ),
         (
             "book",
-            {"date": "2030-12-05", "time": "21:00", "party_size": 0, "name": "Ana", "area": None},
+            {
+                "date": "2030-12-05",
+                "time": "21:00",
+                "party_size": 0,
+                "customer_name": "Ana",
+                "area": None,
+                "dishes": None,
+            },
         ),
         (
             "book",
-            {"date": "2030-12-05", "time": "21:00", "party_size": "2", "name": "Ana", "area": None},
+            {
+                "date": "2030-12-05",
+                "time": "21:00",
+                "party_size": "2",
+                "customer_name": "Ana",
+                "area": None,
+                "dishes": None,
+            },
         ),
         (
             "book",
-            {"date": "2030-12-05", "time": "21:00", "party_size": 10**6, "name": "A", "area": None},
-        ),
-        (
-            "book",
-            {"date": "2030-12-05", "time": "21:00", "party_size": 2, "name": " ", "area": None},
+            {
+                "date": "2030-12-05",
+                "time": "21:00",
+                "party_size": 10**6,
+                "customer_name": "A",
+                "area": None,
+                "dishes": None,
+            },
         ),
         (
             "book",
@@ -342,8 +396,20 @@ def test_another_customers_booking_is_answered_like_one_that_does_not_exist(
                 "date": "2030-12-05",
                 "time": "21:00",
                 "party_size": 2,
-                "name": "Ana",
+                "customer_name": " ",
+                "area": None,
+                "dishes": None,
+            },
+        ),
+        (
+            "book",
+            {
+                "date": "2030-12-05",
+                "time": "21:00",
+                "party_size": 2,
+                "customer_name": "Ana",
                 "area": "kitchen",
+                "dishes": None,
             },
         ),
         (
@@ -424,7 +490,14 @@ def test_a_party_above_the_online_maximum_is_refused_for_staff_to_take(casa_azul
     )
     booking = run(
         "book",
-        {"date": "2030-12-05", "time": "14:00", "party_size": 9, "name": "Ana", "area": None},
+        {
+            "date": "2030-12-05",
+            "time": "14:00",
+            "party_size": 9,
+            "customer_name": "Ana",
+            "area": None,
+            "dishes": None,
+        },
     )
     change = run(
         "change_booking",
@@ -447,6 +520,7 @@ def test_menu_gives_the_orderable_dishes_with_their_prices(casa_azul):
     assert names == ["Chiles en nogada", "Mole poblano", "Flan napolitano"]
     assert asked["dishes"] == [
         {
+            "id": Dish.objects.get(name="Mole poblano").pk,
             "name": "Mole poblano",
             "category": "Platos fuertes",
             "price": money(Decimal("18.50")),
@@ -501,11 +575,25 @@ def test_no_result_carries_another_customers_name_or_phone(casa_azul):
         ("check_availability", {"date": "2030-12-06", "party_size": 2, "time": None, "area": None}),
         (
             "book",
-            {"date": "2030-12-06", "time": "21:00", "party_size": 2, "name": "Ana", "area": None},
+            {
+                "date": "2030-12-06",
+                "time": "21:00",
+                "party_size": 2,
+                "customer_name": "Ana",
+                "area": None,
+                "dishes": None,
+            },
         ),
         (
             "book",
-            {"date": "2030-12-06", "time": "14:00", "party_size": 2, "name": "Ana", "area": None},
+            {
+                "date": "2030-12-06",
+                "time": "14:00",
+                "party_size": 2,
+                "customer_name": "Ana",
+                "area": None,
+                "dishes": None,
+            },
         ),
         ("my_bookings", {}),
         ("my_bookings", {"phone": STRANGER_PHONE}),
@@ -545,3 +633,71 @@ def test_no_result_carries_another_customers_name_or_phone(casa_azul):
     stranger.refresh_from_db()
     assert stranger.status == ReservationStatus.CONFIRMED
     assert (stranger.starts_at, stranger.party_size) == (at(FRIDAY, "21:00"), 2)
+
+
+# --- Pre-orders and the once-only key ---------------------------------------------------------
+
+BOOKING = {"date": "2030-12-05", "time": "21:00", "party_size": 2, "customer_name": "Lucía Pérez"}
+
+
+def dish_id(name: str) -> int:
+    listed = run("menu", {"dish": name})["dishes"]
+    assert [dish["name"] for dish in listed] == [name]
+    return listed[0]["id"]
+
+
+def test_a_booking_carries_the_dishes_picked_from_the_menu_by_their_ids(casa_azul):
+    mole, flan = dish_id("Mole poblano"), dish_id("Flan napolitano")
+    dishes = [
+        {"dish_id": mole, "quantity": 2},
+        {"dish_id": flan, "quantity": 1},
+        {"dish_id": mole, "quantity": 1},
+    ]
+
+    result = run("book", {**BOOKING, "area": None, "dishes": dishes})
+
+    assert result["ok"] is True
+    reservation = Reservation.objects.get(reference=result["reference"])
+    ordered = dict(reservation.pre_orders.values_list("dish__name", "quantity"))
+    assert ordered == {"Mole poblano": 3, "Flan napolitano": 1}
+
+
+@pytest.mark.parametrize(
+    "dishes",
+    [
+        "off the menu",
+        "unknown",
+        [{"dish_id": 1, "quantity": 0}],
+        [{"dish_id": 1, "quantity": 10**6}],
+        [{"dish_id": 1}],
+        [{"dish_id": 1, "quantity": 1, "price": "0.00"}],
+        [{"dish_id": 1, "quantity": 1}] * 21,
+        {"dish_id": 1, "quantity": 1},
+    ],
+)
+def test_dishes_off_the_menu_or_out_of_shape_book_nothing(casa_azul, dishes):
+    if dishes == "off the menu":
+        dishes = [{"dish_id": Dish.objects.get(name="Pozole de temporada").pk, "quantity": 1}]
+    elif dishes == "unknown":
+        dishes = [{"dish_id": 999_999, "quantity": 1}]
+
+    result = run("book", {**BOOKING, "area": None, "dishes": dishes})
+
+    assert result["ok"] is False
+    assert result["error"] in {"unknown_dish", "invalid_arguments"} and result["message"]
+    assert not Reservation.objects.exists()
+
+
+def test_the_same_booking_asked_again_in_one_scope_is_the_first_one(casa_azul):
+    arguments = {**BOOKING, "area": None, "dishes": None}
+
+    first = tool_run("book", arguments, phone=PHONE, source="whatsapp", key="turn-1", now=NOW)
+    again = tool_run("book", arguments, phone=PHONE, source="whatsapp", key="turn-1", now=NOW)
+
+    assert first["ok"] is True and first["repeated"] is False
+    assert again == {**first, "repeated": True}
+    assert Reservation.objects.count() == 1
+    # Another scope is another booking (here refused: the table is taken at that time).
+    other = tool_run("book", arguments, phone=PHONE, source="whatsapp", key="turn-2", now=NOW)
+    assert other["ok"] is False and other["error"] == "refused" and other["message"]
+    assert Reservation.objects.count() == 1

@@ -38,7 +38,13 @@ TOOLS, EVENTS, STATUS = "/voice/retell/tools/", "/voice/retell/events/", "/voice
 PLATFORM_TOOLS = "/webhooks/retell/tools/"
 PLATFORM_EVENTS = "/webhooks/retell/events/"
 PLATFORM_STATUS = "/webhooks/retell/status/"
-BOOKING = {"date": THURSDAY, "time": "20:00", "party_size": 2, "name": "Lucía García", "area": None}
+BOOKING = {
+    "date": THURSDAY,
+    "time": "20:00",
+    "party_size": 2,
+    "customer_name": "Lucía García",
+    "area": None,
+}
 
 pytestmark = pytest.mark.usefixtures("platform_key")
 
@@ -139,6 +145,21 @@ def test_arguments_at_the_bodys_root_are_taken_as_the_arguments(restaurant_a, ag
 
     assert response.json()["result"]["time_free"] is True
     assert "20:00" in response.json()["say"]
+
+
+def test_a_booking_with_its_arguments_at_the_root_is_made_in_the_callers_name(restaurant_a, agents):
+    document = {**tool_call("book"), **BOOKING}
+    del document["args"]
+
+    response = post(host_of(restaurant_a), TOOLS, document)
+
+    assert response.json()["result"]["ok"] is True
+    [reservation] = reservations(restaurant_a)
+    assert reservation.customer.phone == CALLER
+    assert (reservation.customer.first_name, reservation.customer.last_name) == (
+        "Lucía",
+        "García",
+    )
 
 
 def test_optional_arguments_the_caller_did_not_say_may_be_left_out(restaurant_a, agents):

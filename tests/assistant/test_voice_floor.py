@@ -47,7 +47,7 @@ def voice_books(day: dt.date):
             "date": day.isoformat(),
             "time": "20:00",
             "party_size": 2,
-            "name": "Rosa Vera",
+            "customer_name": "Rosa Vera",
             "area": None,
         },
     }
