@@ -107,6 +107,10 @@ def _move(note: ConsumptionNote, to: str, *, by, reason: str = "", fields: Itera
     status_change_apply(subject=note, to=to, by=by, reason=reason)
 
 
+def _too_large() -> str:
+    return _("The note's amounts cannot go above %(amount)s.") % {"amount": money(MAX_AMOUNT)}
+
+
 def _recompute(note: ConsumptionNote, *, fields: Iterable[str] = ()) -> ConsumptionNote:
     """Set the note's amounts from its lines, tax rate and discount; save them with ``fields``
     in one write, so that the database's check that they add up always holds."""
@@ -119,6 +123,8 @@ def _recompute(note: ConsumptionNote, *, fields: Iterable[str] = ()) -> Consumpt
     amounts = note_amounts(
         line_amounts=[line_total], tax_rate=note.tax_rate, discount=note.discount
     )
+    if max(amounts.subtotal, amounts.total) > MAX_AMOUNT:
+        raise ValidationError(_too_large())
     note.subtotal, note.tax, note.total = amounts.subtotal, amounts.tax, amounts.total
     note.save(update_fields=["subtotal", "tax", "total", *fields, "updated_at"])
     return note
@@ -277,6 +283,8 @@ def _line_values(*, dish: Dish | None, description: str, quantity, unit_price):
             raise ValidationError({"unit_price": _("Give the price of a line without a dish.")})
         unit_price = dish.price
     unit_price = _money(unit_price, field="unit_price", label=_("The unit price"))
+    if unit_price * quantity > MAX_AMOUNT:
+        raise ValidationError({"quantity": _too_large()})
     if not description:
         if dish is None:
             raise ValidationError({"description": _("Choose a dish or describe the line.")})

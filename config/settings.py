@@ -48,6 +48,9 @@ try:
     _manifest_static = env.boolean("DJANGO_MANIFEST_STATIC", not DEBUG)
     _public_rate_availability = env.integer("COMENSAL_RATE_AVAILABILITY_PER_MINUTE", 30)
     _public_rate_booking = env.integer("COMENSAL_RATE_BOOKING_PER_MINUTE", 5)
+    # The API's requests per 15 minutes for each plan (SPEC, Tenancy), raised or lowered
+    # all at once by a factor (an operator's bigger box; the API fuzzer's many requests).
+    _api_rate_scale = env.integer("COMENSAL_API_RATE_SCALE", 1, minimum=1)
     # Proxies in front of the web processes whose X-Forwarded-For is trusted.
     TRUSTED_PROXY_HOPS = env.integer("COMENSAL_TRUSTED_PROXY_HOPS", 1 if _behind_proxy else 0)
     # A staff screen whose socket takes longer than this to take one event gets the whole
@@ -113,6 +116,8 @@ SHARED_APPS = [
     "django.contrib.postgres",
     "django_celery_beat",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Failed logins and lock-outs: kept per schema, so per restaurant (and the platform's own).
     "axes",
 ]
@@ -131,6 +136,7 @@ TENANT_APPS = [
     "booking",
     "floor",
     "assistant",
+    "api",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -158,6 +164,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, inside the language middleware: a locked-out login is answered in the user's language.
     "axes.middleware.AxesMiddleware",
+    # The API's writes under an Idempotency-Key run once; its answers carry the plan's limits.
+    "restaurants.idempotency.IdempotencyMiddleware",
+    "restaurants.throttling.RateLimitHeadersMiddleware",
 ]
 
 TEMPLATES = [
@@ -340,8 +349,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["restaurants.permissions.StaffModelPermissions"],
     "DEFAULT_THROTTLE_CLASSES": ["restaurants.throttling.PlanRateThrottle"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "restaurants.pagination.Cursor",
     "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Bodies refused at the edge: too deep, control characters, too large (a 400 or 413).
     "DEFAULT_PARSER_CLASSES": [
         "restaurants.parsers.JSONParser",
@@ -354,8 +364,38 @@ REST_FRAMEWORK = {
 # one is refused before it is read (uploaded files are not counted).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 # Requests per 15 minutes for each plan (SPEC, Tenancy).
-PLAN_API_RATE_LIMITS = {"basic": 100, "premium": 500, "enterprise": 2000}
+PLAN_API_RATE_LIMITS = {
+    plan: limit * _api_rate_scale
+    for plan, limit in {"basic": 100, "premium": 500, "enterprise": 2000}.items()
+}
 PLAN_API_RATE_WINDOW_SECONDS = 15 * 60
+# The API's OpenAPI 3 schema (/api/v1/schema/) and docs (/api/v1/docs/, from our own static
+# files: drf-spectacular-sidecar, no CDN); committed as api/openapi.yaml and checked for drift.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Comensal API",
+    "DESCRIPTION": (
+        "A restaurant's book, menu, notes and figures, on the restaurant's own host. "
+        "Authenticate with `Authorization: Token <key>` (tokens are created per user in the "
+        "admin); every endpoint needs the same permission as in the admin. Limits per "
+        "restaurant by plan (basic 100, premium 500, enterprise 2000 requests per 15 minutes) "
+        "with `RateLimit-*` headers; `Idempotency-Key` on every POST."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "NoteStatusEnum": "billing.models.NoteStatus",
+        "ReservationStatusEnum": "reservations.models.ReservationStatus",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.error_responses",
+    ],
+}
 # Public booking pages: requests per minute and client IP, per restaurant.
 PUBLIC_RATE_LIMITS = {
     "availability": _public_rate_availability,

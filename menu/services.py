@@ -1,18 +1,49 @@
-"""Writes of the menu: pre-orders that take and give back stock (the note follows them in
-``booking.services.pre_orders``)."""
+"""Writes of the menu: categories and dishes, and pre-orders that take and give back stock
+(the note follows them in ``booking.services.pre_orders``)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from menu.models import Dish, PreOrder
+from menu.models import Category, Dish, PreOrder
 from reservations.models import Reservation, ReservationStatus
 
 # A pre-order can be added while the party has not arrived yet.
 PRE_ORDER_STATUSES = (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
+
+
+def _menu_row_save(row: Category | Dish, changes: dict | None) -> Category | Dish:
+    if row.pk is not None:
+        row = type(row).objects.select_for_update().get(pk=row.pk)
+        for name, value in (changes or {}).items():
+            setattr(row, name, value)
+    row.full_clean()
+    try:
+        with transaction.atomic():
+            # An existing row writes only what changed (no change, no write).
+            row.save(update_fields=None if row._state.adding else list(changes or {}))
+    except IntegrityError:
+        # A name taken by another request since full_clean looked.
+        row.validate_unique()
+        row.validate_constraints()
+        raise
+    return row
+
+
+@transaction.atomic
+def category_save(*, category: Category, changes: dict | None = None) -> Category:
+    """Add a category of the menu, or change the given fields of one."""
+    return _menu_row_save(category, changes)
+
+
+@transaction.atomic
+def dish_save(*, dish: Dish, changes: dict | None = None) -> Dish:
+    """Add a dish, or change the given fields of one on its locked row: only those are
+    written, so stock taken by a pre-order meanwhile is not put back by a change of price."""
+    return _menu_row_save(dish, changes)
 
 
 @transaction.atomic

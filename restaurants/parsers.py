@@ -16,7 +16,14 @@ import re
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    ObjectDoesNotExist,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, parsers, status
@@ -122,8 +129,10 @@ class RequestTooLarge(exceptions.APIException):
 
 
 def exception_handler(error, context):
-    """DRF's handler, plus the bodies Django refuses before reading them: too large (413) or
-    with too many fields (400), answered like any other API error instead of an HTML page."""
+    """Every API error as one body, in the caller's language:
+    ``{"code": …, "message": …, "fields": {field: [messages]}}`` — DRF's handler first (its
+    status, headers and Django's 404 and 403), plus the bodies Django refuses before reading
+    them: too large (413) or with too many fields (400)."""
     # Not at the top: rest_framework.views reads this module's classes from the settings.
     from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -134,7 +143,59 @@ def exception_handler(error, context):
         )
     elif isinstance(error, TooManyFieldsSent | TooManyFilesSent):
         error = exceptions.ParseError(_("The request has too many fields."))
-    return drf_exception_handler(error, context)
+    elif isinstance(error, DjangoValidationError):
+        # A service's rule refused the write: the view lets it through, answered as a 400.
+        error = exceptions.ValidationError(
+            {
+                (api_settings.NON_FIELD_ERRORS_KEY if name == NON_FIELD_ERRORS else name): messages
+                for name, messages in (
+                    error.message_dict
+                    if hasattr(error, "error_dict")
+                    else {NON_FIELD_ERRORS: error.messages}
+                ).items()
+            }
+        )
+    elif isinstance(error, ObjectDoesNotExist):
+        error = exceptions.NotFound()  # gone since it was looked up
+    response = drf_exception_handler(error, context)
+    if response is not None:
+        response.data = error_body(error, response.data)
+    return response
+
+
+def error_body(error, detail) -> dict:
+    """``{"code", "message", "fields"}`` of an API error and DRF's detail of it."""
+    non_field = api_settings.NON_FIELD_ERRORS_KEY
+    if isinstance(error, exceptions.ValidationError) and isinstance(detail, dict):
+        fields = {name: _messages(value) for name, value in detail.items() if name != non_field}
+        general = _messages(detail.get(non_field, []))
+        codes = error.get_codes() if isinstance(error.detail, dict) else {}
+        first = next(iter(codes.get(non_field) or [None]), None)
+        return {
+            "code": first if isinstance(first, str) and not fields else "invalid",
+            "message": " ".join(general) or _("Some fields are not valid."),
+            "fields": fields,
+        }
+    if isinstance(detail, list):
+        return {"code": "invalid", "message": " ".join(_messages(detail)), "fields": {}}
+    if isinstance(detail, dict) and "detail" in detail:
+        detail = detail["detail"]
+    code = getattr(detail, "code", None) or getattr(error, "default_code", "error")
+    return {"code": str(code), "message": str(detail), "fields": {}}
+
+
+def _messages(value) -> list[str] | dict:
+    """A field's messages as a list of text; a nested serializer's as a dict of those."""
+    if isinstance(value, dict):
+        return {str(name): _messages(item) for name, item in value.items()}
+    if isinstance(value, list):
+        flat = []
+        for item in value:
+            if isinstance(item, dict | list):
+                return [_messages(item) for item in value]
+            flat.append(str(item))
+        return flat
+    return [str(value)]
 
 
 class CheckedQueryParameters:

@@ -1,11 +1,14 @@
-"""The API's rate limit by plan: exact, per user and restaurant, over a sliding window.
+"""The API's rate limit by plan: exact, per restaurant, over a sliding window.
 
-Each user's requests of the window are a sorted set in Redis (score: the request's time),
-trimmed, counted and added to by one Lua script in one round trip: a request costs the same
-whatever the plan allows (DRF's own throttle reads and writes the whole list of request
-times on every call, 2,000 of them on the enterprise plan).
+The restaurant's requests of the window are a sorted set in Redis (score: the request's time),
+trimmed, counted and added to by one Lua script in one round trip, so that concurrent requests
+are counted one by one (DRF's own throttle reads and writes the list of request times without
+a lock) and a request costs the same whatever the plan allows. Every answer carries
+``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset`` (seconds until a request
+leaves the window); a 429 carries ``Retry-After``.
 """
 
+import math
 import time
 import uuid
 
@@ -21,8 +24,9 @@ from config.cache import health as redis_health
 
 RETRY_AFTER_SECONDS = 30
 
-# KEYS[1]: the user's set; ARGV: now, window (s), limit, this request's member.
-# Returns {allowed (1/0), seconds until a request leaves the window when refused}.
+# KEYS[1]: the restaurant's set; ARGV: now, window (s), limit, this request's member.
+# Returns {allowed (1/0), requests in the window after this one, seconds until the oldest
+# request leaves the window}.
 SLIDING_WINDOW = """
 local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local kind = redis.call('TYPE', KEYS[1])['ok']
@@ -30,13 +34,16 @@ if kind ~= 'zset' and kind ~= 'none' then
     redis.call('DEL', KEYS[1])  -- a history kept in an earlier format
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < limit then
+local used = redis.call('ZCARD', KEYS[1])
+local allowed = 0
+if used < limit then
     redis.call('ZADD', KEYS[1], now, ARGV[4])
     redis.call('EXPIRE', KEYS[1], math.ceil(window))
-    return {1, 0}
+    used = used + 1
+    allowed = 1
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
-return {0, tostring(tonumber(oldest) + window - now)}
+return {allowed, used, tostring(tonumber(oldest or now) + window - now)}
 """
 
 
@@ -64,15 +71,16 @@ def _sliding_window(client):
     return script
 
 
-def plan_history_key(ident: str) -> str:
-    """The Redis key of one user's (or address's) requests; it carries the schema name."""
-    return cache.make_key(f"throttle:plan:{ident}")
+def plan_history_key() -> str:
+    """The Redis key of the current restaurant's requests (the cache's keys carry the
+    schema's name)."""
+    return cache.make_key("throttle:plan:restaurant")
 
 
-def plan_requests_used(ident: str) -> int:
-    """How many requests ``ident`` made within the plan's window."""
+def plan_requests_used() -> int:
+    """How many requests the current restaurant made within the plan's window."""
     since = time.time() - settings.PLAN_API_RATE_WINDOW_SECONDS
-    client, key = _redis(), plan_history_key(ident)
+    client, key = _redis(), plan_history_key()
     if client.type(key) != b"zset":
         return 0
     return client.zcount(key, since, "+inf")
@@ -80,7 +88,8 @@ def plan_requests_used(ident: str) -> int:
 
 class PlanRateThrottle(BaseThrottle):
     """API rate limit by the restaurant's plan (SPEC: basic 100, premium 500, enterprise
-    2,000 requests per 15 minutes), per user, or per client address when anonymous."""
+    2,000 requests per 15 minutes), counted for the whole restaurant: all its tokens and users
+    share it. A caller refused 401 or 403 is not counted (DRF checks them first)."""
 
     def allow_request(self, request, view):
         plan = getattr(request.tenant, "plan", None)
@@ -90,27 +99,37 @@ class PlanRateThrottle(BaseThrottle):
         if not cache.reachable():
             raise LimitsUnavailable
         client = _redis()
+        limit = settings.PLAN_API_RATE_LIMITS[plan]
         try:
-            allowed, wait = _sliding_window(client)(
-                keys=[plan_history_key(self.ident_of(request))],
-                args=[
-                    time.time(),
-                    settings.PLAN_API_RATE_WINDOW_SECONDS,
-                    settings.PLAN_API_RATE_LIMITS[plan],
-                    uuid.uuid4().hex,
-                ],
+            allowed, used, reset = _sliding_window(client)(
+                keys=[plan_history_key()],
+                args=[time.time(), settings.PLAN_API_RATE_WINDOW_SECONDS, limit, uuid.uuid4().hex],
                 client=client,
             )
         except REDIS_DOWN as error:
             redis_health.failed(error)
             raise LimitsUnavailable from error
-        self.retry_after = float(wait)
+        self.retry_after = float(reset)
+        # The headers every answer carries (restaurants.middleware.RateLimitHeadersMiddleware).
+        request._request.rate_limit = {
+            "RateLimit-Limit": str(limit),
+            "RateLimit-Remaining": str(max(limit - int(used), 0)),
+            "RateLimit-Reset": str(max(math.ceil(float(reset)), 0)),
+        }
         return bool(allowed)
 
     def wait(self):
         return self.retry_after
 
-    def ident_of(self, request) -> str:
-        if request.user and request.user.is_authenticated:
-            return f"user-{request.user.pk}"
-        return f"ip-{self.get_ident(request)}"
+
+class RateLimitHeadersMiddleware:
+    """Adds the plan's ``RateLimit-*`` headers PlanRateThrottle counted to the API's answer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        for name, value in getattr(request, "rate_limit", {}).items():
+            response[name] = value
+        return response

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import translation
@@ -84,6 +85,16 @@ def _create_test_restaurants():
     connection.set_schema_to_public()
 
 
+def api_allowance_forget() -> None:
+    """Forget the API requests the plans counted (kept in Redis 15 minutes, per restaurant):
+    each test starts with the whole allowance."""
+    with contextlib.suppress(Exception):  # Redis stopped by a test of its failure
+        client = cache._cache.get_client(write=True)
+        stale = list(client.scan_iter(match="*throttle:plan:*", count=1000))
+        if stale:
+            client.delete(*stale)
+
+
 @pytest.fixture(autouse=True)
 def _public_schema_and_spanish():
     """Each test starts where a fresh process would: public schema, Spanish, no restaurant
@@ -91,6 +102,7 @@ def _public_schema_and_spanish():
     translation.activate("es")
     hosts_forget()
     tokens_forget()
+    api_allowance_forget()
     yield
     # A test's policy changes are rolled back; the cached copies must go too.
     for _name, slug, *_ in TEST_RESTAURANTS:

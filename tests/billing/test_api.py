@@ -1,4 +1,5 @@
-"""The notes API: read-only, staff with the right permission, one restaurant's notes only."""
+"""The notes API: never overwritten, staff with the right permission, one restaurant's notes
+only."""
 
 from decimal import Decimal
 
@@ -46,7 +47,15 @@ def test_a_note_cannot_be_written_through_the_api(seed_note, manager_user, resta
             url, data={"total": "1.00"}, content_type="application/json"
         )
         assert response.status_code == 405, method
-    assert client.post(API, {"reservation": seed_note.reservation.reference}).status_code == 405
+    # A note is issued through the API, once: a second one for the reservation is refused.
+    again = client.post(API, {"reservation": seed_note.reservation.reference})
+    assert again.status_code == 400
+    assert again.json() == {
+        "code": "invalid",
+        "message": f"La reserva {seed_note.reservation.reference} ya tiene la nota "
+        f"{seed_note.number}.",
+        "fields": {},
+    }
     with tenant_context(restaurant_a):
         note = ConsumptionNote.objects.get(pk=seed_note.pk)
     assert (note.status, note.total) == ("finalised", Decimal("52.33"))
@@ -82,4 +91,9 @@ def test_a_malformed_day_filter_gets_a_clear_message(seed_note, cashier_user, re
     response = api_client(restaurant_a, cashier_user).get(API, {"service_day": "ayer"})
 
     assert response.status_code == 400
-    assert response.json() == {"service_day": "Usa una fecha como 2030-03-05."}
+    body = response.json()
+    assert (body["code"], body["fields"]) == (
+        "invalid",
+        {"service_day": ["Usa una fecha como 2030-03-05."]},
+    )
+    assert isinstance(body["message"], str) and body["message"]

@@ -8,7 +8,9 @@ from django_tenants.utils import tenant_context
 from rest_framework.authtoken.models import Token
 
 from reservations.models import Table
+from restaurants import roles
 from restaurants.models import Restaurant
+from restaurants.services import staff_user_ensure
 from tests.conftest import MANAGER_A, MANAGER_B, PASSWORD, host_of
 
 
@@ -125,14 +127,6 @@ def test_cache_entries_are_kept_per_restaurant(restaurant_a, restaurant_b):
         cache.delete("isolation-probe")
 
 
-def forget_api_request_history(*restaurants):
-    for restaurant in restaurants:
-        with tenant_context(restaurant):
-            cache.delete_many(
-                [f"throttle:plan:user-{pk}" for pk in User.objects.values_list("pk", flat=True)]
-            )
-
-
 def test_api_rate_limit_follows_the_plan_and_counts_per_restaurant(
     settings, client_a, client_b, restaurant_a, restaurant_b
 ):
@@ -140,14 +134,22 @@ def test_api_rate_limit_follows_the_plan_and_counts_per_restaurant(
     settings.PLAN_API_RATE_LIMITS = {"basic": 3, "premium": 5, "enterprise": 10}
     login(client_a, MANAGER_A)
     login(client_b, MANAGER_B)
-    forget_api_request_history(restaurant_a, restaurant_b)
-    try:
-        answers_a = [client_a.get("/api/v1/tables/") for _ in range(4)]
-        statuses_b = [client_b.get("/api/v1/tables/").status_code for _ in range(5)]
-    finally:
-        forget_api_request_history(restaurant_a, restaurant_b)
+    # A second user of Casa Azul, through a token: the restaurant's allowance is shared.
+    with tenant_context(restaurant_a):
+        partner_user, _created = staff_user_ensure(
+            email="socio@casa-azul.test", password=PASSWORD, role=roles.MANAGER
+        )
+        token = Token.objects.create(user=partner_user)
+    partner = Client(HTTP_HOST=host_of(restaurant_a), HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    answers_a = [caller.get("/api/v1/tables/") for caller in (client_a, partner) * 2]
+    statuses_b = [client_b.get("/api/v1/tables/").status_code for _ in range(5)]
 
     assert [answer.status_code for answer in answers_a] == [200, 200, 200, 429]
+    assert [answer["RateLimit-Remaining"] for answer in answers_a[:3]] == ["2", "1", "0"]
+    assert answers_a[0]["RateLimit-Limit"] == "3"
+    assert answers_a[-1].json()["code"] == "throttled"
+    assert answers_a[-1].json()["message"]
     # The refusal says when the oldest request of the 15 minutes leaves the window.
     assert 14 * 60 < int(answers_a[-1]["Retry-After"]) <= 15 * 60
     assert statuses_b == [200] * 5

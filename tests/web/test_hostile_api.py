@@ -7,7 +7,6 @@ import json
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -21,6 +20,22 @@ from tests.threads import run_at_once
 
 CARLA = "carla@carrera.test"  # manager of "carrera", the restaurant whose writes commit
 FORBIDDEN = "No se admiten caracteres de control ni caracteres Unicode no válidos."
+
+
+def assert_refused(response, status: int, code: str, message: str) -> None:
+    """An error that is no field's: ``{"code", "message", "fields": {}}``."""
+    assert response.status_code == status
+    assert response.json() == {"code": code, "message": message, "fields": {}}
+
+
+def assert_fields_refused(response, fields: dict) -> None:
+    """A 400 naming its fields: code "invalid", a general message (whatever its language) and
+    exactly these fields' messages."""
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["code"], body["fields"]) == ("invalid", fields)
+    assert isinstance(body["message"], str) and body["message"]
+    assert set(body) == {"code", "message", "fields"}
 
 
 @pytest.fixture(autouse=True)
@@ -37,27 +52,16 @@ def token_client(restaurant, email: str) -> Client:
     return Client(HTTP_HOST=host_of(restaurant), HTTP_AUTHORIZATION=f"Token {token.key}")
 
 
-def plan_requests_forget(restaurant, email: str) -> None:
-    """Forget the requests the plan counted for this user (kept in Redis for 15 minutes): the
-    tests that follow start with their whole allowance."""
-    with tenant_context(restaurant):
-        user = get_user_model().objects.get(username=email)
-        cache.delete(f"throttle:plan:user-{user.pk}")
-    connection.set_schema_to_public()
-
-
 @pytest.fixture
 def api(restaurant_a):
     """Casa Azul's manager through the API, with a token."""
-    yield token_client(restaurant_a, MANAGER_A)
-    plan_requests_forget(restaurant_a, MANAGER_A)
+    return token_client(restaurant_a, MANAGER_A)
 
 
 @pytest.fixture
 def carrera_api(committed_restaurant):
     """Carrera's manager through the API, for requests whose writes must commit (threads)."""
     yield lambda: token_client(committed_restaurant, CARLA)
-    plan_requests_forget(committed_restaurant, CARLA)
     with tenant_context(committed_restaurant):
         Token.objects.filter(user__username=CARLA).delete()
     connection.set_schema_to_public()
@@ -94,9 +98,11 @@ def test_a_table_with_bookings_is_not_deleted_and_the_manager_is_told_why(restau
 
     response = api.delete(f"/api/v1/tables/{table.pk}/")
 
-    assert response.status_code == 409
-    assert response.json()["detail"] == (
-        "La mesa M07 tiene reservas y no se puede borrar; ponla en mantenimiento."
+    assert_refused(
+        response,
+        409,
+        "table_in_use",
+        "La mesa M07 tiene reservas y no se puede borrar; ponla en mantenimiento.",
     )
     assert tables_of(restaurant_a) == ["M07"]
 
@@ -107,9 +113,11 @@ def test_the_refusal_speaks_the_language_the_caller_chose(restaurant_a, api):
 
     response = api.delete(f"/api/v1/tables/{table.pk}/")
 
-    assert response.status_code == 409
-    assert response.json()["detail"] == (
-        "Table M07 has bookings and cannot be deleted; put it in maintenance instead."
+    assert_refused(
+        response,
+        409,
+        "table_in_use",
+        "Table M07 has bookings and cannot be deleted; put it in maintenance instead.",
     )
 
 
@@ -141,9 +149,11 @@ def test_twelve_managers_creating_the_same_code_at_once_get_one_table_and_eleven
     assert all(outcome == "ok" for outcome, _answer in results), results
     answers = [answer for _outcome, answer in results]
     assert sorted(status for status, _body in answers) == [201] + [400] * 11
-    assert [body for status, body in answers if status == 400] == [
-        {"code": ["Ya existe Mesa con este Código."]}
+    refusals = [body for status, body in answers if status == 400]
+    assert [(body["code"], body["fields"]) for body in refusals] == [
+        ("invalid", {"code": ["Ya existe Mesa con este Código."]})
     ] * 11
+    assert all(isinstance(body["message"], str) and body["message"] for body in refusals)
     assert tables_of(committed_restaurant) == ["T12"]
 
 
@@ -158,8 +168,7 @@ def test_a_code_already_taken_gets_the_same_message_as_one_taken_at_the_same_ins
         "/api/v1/tables/", {"code": "T13", "max_capacity": 4}, content_type="application/json"
     )
 
-    assert response.status_code == 400
-    assert response.json() == {"code": ["Ya existe Mesa con este Código."]}
+    assert_fields_refused(response, {"code": ["Ya existe Mesa con este Código."]})
 
 
 # --- Control characters -----------------------------------------------------------------
@@ -169,15 +178,14 @@ def test_a_code_already_taken_gets_the_same_message_as_one_taken_at_the_same_ins
 def test_a_control_character_in_a_notes_filter_is_a_400_naming_it(api, value):
     response = api.get("/api/v1/notes/", {"status": value})
 
-    assert response.status_code == 400
-    assert response.json() == {"status": [FORBIDDEN]}
+    assert_fields_refused(response, {"status": [FORBIDDEN]})
 
 
 def test_a_control_character_in_any_query_parameter_is_a_400(api):
-    response = api.get("/api/v1/tables/", {"page": "1", "orden\x00": "x"})
+    response = api.get("/api/v1/tables/", {"page_size": "1", "orden\x00": "x"})
 
-    assert response.status_code == 400
-    assert response.json() == {"non_field_errors": [FORBIDDEN]}
+    # No field to name: the refusal is the message.
+    assert_refused(response, 400, "invalid", FORBIDDEN)
 
 
 def test_a_stranger_with_control_characters_is_still_told_to_authenticate_first(restaurant_a):
@@ -200,8 +208,10 @@ def test_a_stranger_with_control_characters_is_still_told_to_authenticate_first(
 def test_a_control_character_in_a_json_field_is_a_400_and_no_table(restaurant_a, api, body, field):
     response = api.post("/api/v1/tables/", body, content_type="application/json")
 
-    assert response.status_code == 400
-    assert response.json() == {field: [FORBIDDEN]}
+    if field == "non_field_errors":  # no field to name: the refusal is the message
+        assert_refused(response, 400, "invalid", FORBIDDEN)
+    else:
+        assert_fields_refused(response, {field: [FORBIDDEN]})
     assert tables_of(restaurant_a) == []
 
 
@@ -210,8 +220,7 @@ def test_a_lone_surrogate_in_json_is_a_400_and_no_table(restaurant_a, api):
 
     response = api.post("/api/v1/tables/", body, content_type="application/json")
 
-    assert response.status_code == 400
-    assert response.json() == {"description": [FORBIDDEN]}
+    assert_fields_refused(response, {"description": [FORBIDDEN]})
     assert tables_of(restaurant_a) == []
 
 
@@ -222,8 +231,7 @@ def test_a_control_character_in_a_form_field_is_a_400_and_no_table(restaurant_a,
         content_type="application/x-www-form-urlencoded",
     )
 
-    assert response.status_code == 400
-    assert response.json() == {"description": [FORBIDDEN]}
+    assert_fields_refused(response, {"description": [FORBIDDEN]})
     assert tables_of(restaurant_a) == []
 
 
@@ -246,10 +254,12 @@ def test_a_json_body_nested_100000_levels_is_a_400_and_no_table(restaurant_a, ap
 
     response = api.post("/api/v1/tables/", body, content_type="application/json")
 
-    assert response.status_code == 400
-    assert response.json() == {
-        "detail": "El JSON tiene demasiados niveles de anidamiento (32 como máximo)."
-    }
+    assert_refused(
+        response,
+        400,
+        "parse_error",
+        "El JSON tiene demasiados niveles de anidamiento (32 como máximo).",
+    )
     assert tables_of(restaurant_a) == []
 
 
@@ -273,8 +283,7 @@ def test_json_up_to_32_levels_is_taken(restaurant_a, api, levels, status):
 def test_a_body_that_is_not_json_is_a_400_in_spanish(restaurant_a, api, body):
     response = api.post("/api/v1/tables/", body, content_type="application/json")
 
-    assert response.status_code == 400
-    assert response.json() == {"detail": "El cuerpo de la petición no es JSON válido."}
+    assert_refused(response, 400, "parse_error", "El cuerpo de la petición no es JSON válido.")
     assert tables_of(restaurant_a) == []
 
 
@@ -283,10 +292,12 @@ def test_a_body_over_one_megabyte_is_a_413_with_a_message_and_no_table(restauran
 
     response = api.post("/api/v1/tables/", body, content_type="application/json")
 
-    assert response.status_code == 413
-    assert response.json() == {
-        "detail": "El cuerpo de la petición es demasiado grande (1,0\xa0MB como máximo)."
-    }
+    assert_refused(
+        response,
+        413,
+        "too_large",
+        "El cuerpo de la petición es demasiado grande (1,0\xa0MB como máximo).",
+    )
     assert tables_of(restaurant_a) == []
 
 

@@ -1,8 +1,0 @@
-from rest_framework.routers import DefaultRouter
-
-from billing.apis import ConsumptionNoteViewSet
-
-router = DefaultRouter()
-router.register("notes", ConsumptionNoteViewSet, basename="note")
-
-urlpatterns = router.urls
