@@ -13,7 +13,7 @@ Restaurants: ``bench-http-01`` … ``bench-http-30``, provisioned once through
 ``restaurant_provision`` (enterprise plan) and seeded like the demo restaurant
 (``booking.demo.seed_restaurant``: its 10 tables, opening hours — closed on Mondays, so
 six days in seven are bookable —, menu, 40 customers, 90 days of past service and 14 days
-ahead), with a manager and two more manager-role API users, each with a DRF token. Later
+ahead), with a manager and two more manager-role API users, each with an API token. Later
 runs reuse them. What earlier runs booked through the public page (customers at
 ``@guests.bench-http.example.com``, with their reservations, draft notes, messages and
 status history) is deleted at the start of a run, so that every run finds the same book.
@@ -135,8 +135,8 @@ from django.conf import settings  # noqa: E402
 from django.db import connections, transaction  # noqa: E402
 from django.utils import timezone, translation  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
+from api.services import api_token_issue  # noqa: E402
 from billing.models import ConsumptionNote  # noqa: E402
 from booking.demo import seed_restaurant  # noqa: E402
 from notifications.models import Message  # noqa: E402
@@ -261,7 +261,7 @@ def restaurant_ready(slug: str, number: int) -> dict:
             for index in range(1, API_USERS)
         ]
         forgotten = bench_bookings_forget()
-        tokens = [Token.objects.get_or_create(user=user)[0].key for user in users]
+        tokens = [api_token_issue(user=user, name="bench")[1] for user in users]
         budget = api_budget()
         snapshot = selectors.booking_policy_snapshot()
         zone = selectors.restaurant_zone()

@@ -126,7 +126,6 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.admin",
-    "rest_framework.authtoken",
     "axes",
     "reservations",
     "menu",
@@ -344,7 +343,7 @@ WHITENOISE_ROOT = BASE_DIR / "config" / "root"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that a bad token is answered 401 with WWW-Authenticate.
-        "restaurants.authentication.TokenAuthentication",
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["restaurants.permissions.StaffModelPermissions"],

@@ -1,15 +1,28 @@
-"""The message log (the outbox when no provider is set), the wording and the settings."""
+"""The message log (the outbox when no provider is set), the wording and the settings; the
+partners' webhooks and what was sent to them."""
 
 from __future__ import annotations
 
+import json
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from notifications import services, texts
-from notifications.models import Message, MessageTemplate, MessagingSettings, OptOut
+from notifications import partners, services, texts
+from notifications.models import (
+    SUBSCRIBABLE_EVENTS,
+    Message,
+    MessageTemplate,
+    MessagingSettings,
+    OptOut,
+    PartnerDelivery,
+    PartnerEvent,
+    PartnerWebhook,
+)
 from restaurants.admin import ReadOnlyModelAdmin, StaffModelAdmin
 from restaurants.forms import secret_fields, secrets_apply
 
@@ -231,3 +244,150 @@ class OptOutAdmin(StaffModelAdmin):
     list_filter = ["channel"]
     search_fields = ["address"]
     date_hierarchy = "created_at"
+
+
+class PartnerWebhookForm(forms.ModelForm):
+    url = forms.URLField(
+        label=_("URL"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=PartnerWebhook._meta.get_field("url").help_text,
+    )
+    events = forms.MultipleChoiceField(
+        label=_("events"),
+        choices=SUBSCRIBABLE_EVENTS,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = PartnerWebhook
+        fields = ["name", "url", "events", "is_active"]
+
+
+@admin.register(PartnerWebhook)
+class PartnerWebhookAdmin(StaffModelAdmin):
+    """A partner's address told of the bookings and bills; its signing secret is made here
+    and shown, for the partner to check each request with."""
+
+    form = PartnerWebhookForm
+    list_display = ["name", "url", "subscribed_events", "is_active", "updated_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "url"]
+    readonly_fields = ["secret", "signature_help", "created_at", "updated_at"]
+    fields = [
+        "name",
+        "url",
+        "events",
+        "is_active",
+        "secret",
+        "signature_help",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["send_test_event", "regenerate_secret"]
+
+    @admin.display(description=_("events"))
+    def subscribed_events(self, webhook):
+        labels = dict(PartnerEvent.choices)
+        return ", ".join(str(labels.get(event, event)) for event in webhook.events)
+
+    @admin.display(description=_("how to check a request"))
+    def signature_help(self, webhook):
+        return format_html(
+            "<div>{}</div><pre>{}</pre>",
+            _(
+                "Each request carries the headers below; compute the HMAC-SHA256 of the "
+                "timestamp, a dot and the raw body with this secret, compare it with the "
+                "signature, and refuse timestamps older than five minutes."
+            ),
+            "Comensal-Event: reservation.created\n"
+            "Comensal-Delivery: <uuid>\n"
+            "Comensal-Timestamp: <unix seconds>\n"
+            'Comensal-Signature: sha256=hex(HMAC_SHA256(secret, timestamp + "." + body))',
+        )
+
+    def save_model(self, request, obj, form, change):
+        partners.partner_webhook_save(webhook=obj)
+
+    @admin.action(description=_("Send a test event"), permissions=["change"])
+    def send_test_event(self, request, queryset):
+        for webhook in queryset:
+            partners.partner_webhook_test(webhook=webhook)
+        self.message_user(
+            request,
+            ngettext(
+                "A test event is on its way to %(count)d webhook; see the deliveries.",
+                "A test event is on its way to %(count)d webhooks; see the deliveries.",
+                len(queryset),
+            )
+            % {"count": len(queryset)},
+        )
+
+    @admin.action(description=_("Regenerate the signing secret"), permissions=["change"])
+    def regenerate_secret(self, request, queryset):
+        for webhook in queryset:
+            partners.partner_webhook_secret_regenerate(webhook=webhook)
+        self.message_user(
+            request,
+            _("New secrets made: give them to the partners, the old ones no longer sign."),
+            messages.WARNING,
+        )
+
+
+@admin.register(PartnerDelivery)
+class PartnerDeliveryAdmin(ReadOnlyModelAdmin):
+    """Every event sent (or being sent) to a partner, with what its server answered."""
+
+    list_display = [
+        "created_at",
+        "event",
+        "webhook",
+        "status",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+        "delivered_at",
+    ]
+    list_filter = ["status", "event", "webhook"]
+    search_fields = ["event_id", "delivery_id", "payload__data__reservation__reference"]
+    date_hierarchy = "created_at"
+    list_select_related = ["webhook"]
+    fields = [
+        "webhook",
+        "event",
+        "event_id",
+        "delivery_id",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "next_attempt_at",
+        "created_at",
+        "delivered_at",
+        "payload_shown",
+    ]
+    readonly_fields = fields
+    actions = ["retry_now"]
+
+    @admin.display(description=_("payload"))
+    def payload_shown(self, delivery):
+        return format_html(
+            "<pre>{}</pre>", json.dumps(delivery.payload, indent=2, ensure_ascii=False)
+        )
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("notifications.change_partnerdelivery")
+
+    @admin.action(description=_("Retry now"), permissions=["retry"])
+    def retry_now(self, request, queryset):
+        count = partners.partner_deliveries_retry(deliveries=queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d delivery will be tried again now.",
+                "%(count)d deliveries will be tried again now.",
+                count,
+            )
+            % {"count": count},
+        )

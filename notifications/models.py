@@ -1,6 +1,13 @@
 """Messages to customers: what each restaurant sends, how, and what became of each one."""
 
+import ipaddress
+import secrets
+import uuid
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -205,3 +212,148 @@ class OptOut(models.Model):
 
     def __str__(self):
         return f"{self.address} ({self.get_channel_display()})"
+
+
+# --- Partners' webhooks -----------------------------------------------------------------
+
+
+class PartnerEvent(models.TextChoices):
+    RESERVATION_CREATED = "reservation.created", _("Booking created")
+    RESERVATION_UPDATED = "reservation.updated", _("Booking changed")
+    RESERVATION_CANCELLED = "reservation.cancelled", _("Booking cancelled")
+    NOTE_PAID = "note.paid", _("Bill paid")
+    # Sent from the admin to check a webhook; nobody subscribes to it.
+    PING = "ping", _("Test event")
+
+
+SUBSCRIBABLE_EVENTS = [(value, label) for value, label in PartnerEvent.choices if value != "ping"]
+
+
+class PartnerDeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+def partner_secret_new() -> str:
+    """A webhook's signing secret: 256 random bits, made on the server, never typed."""
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def partner_url_problem(url: str) -> str:
+    """Why the worker must not POST to ``url``, or ''.
+
+    In production only https to a name on the internet: plain http would carry the signed
+    bookings in clear, and localhost, private or link-local addresses and single-label
+    names (``redis``, ``db``) are the platform's own network, which a restaurant's setting
+    must not reach. With DEBUG on, any http(s) address (a receiver on the developer's
+    machine). Names are not resolved here: one pointing at a private address is let by.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").rstrip(".").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        return str(_("Enter an http or https address."))
+    if settings.DEBUG:
+        return ""
+    if parts.scheme != "https":
+        return str(_("The address must begin with https://."))
+    if parts.username or parts.password:
+        return str(_("Leave user names and passwords out of the address."))
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        internal = host == "localhost" or host.endswith(".localhost") or "." not in host
+    else:
+        internal = not address.is_global
+    if internal:
+        return str(_("The address must be on the internet, not on the platform's own network."))
+    return ""
+
+
+def partner_url_validate(url: str) -> None:
+    problem = partner_url_problem(url)
+    if problem:
+        raise ValidationError(problem, code="partner_url")
+
+
+class PartnerWebhook(models.Model):
+    """An address of a partner's (a POS, a CRM …) told of this restaurant's bookings and
+    paid bills, each request signed with the webhook's secret."""
+
+    name = models.CharField(_("partner"), max_length=80)
+    url = models.URLField(
+        _("URL"),
+        max_length=500,
+        validators=[partner_url_validate],
+        help_text=_("Where the events are POSTed: an https address on the internet."),
+    )
+    events = ArrayField(
+        models.CharField(max_length=30, choices=SUBSCRIBABLE_EVENTS),
+        verbose_name=_("events"),
+        default=list,
+        blank=True,
+    )
+    secret = models.CharField(
+        _("signing secret"), max_length=64, default=partner_secret_new, editable=False
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("partner webhook")
+        verbose_name_plural = _("partner webhooks")
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class PartnerDelivery(models.Model):
+    """One event sent (or being sent) to one partner webhook, and how it went."""
+
+    webhook = models.ForeignKey(
+        PartnerWebhook,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("partner webhook"),
+    )
+    event = models.CharField(_("event"), max_length=30, choices=PartnerEvent.choices)
+    # The same for every webhook told of one event: partners skip an event seen before.
+    event_id = models.UUIDField(_("event id"), db_index=True, editable=False)
+    delivery_id = models.UUIDField(
+        _("delivery id"), default=uuid.uuid4, unique=True, editable=False
+    )
+    payload = models.JSONField(_("payload"), editable=False)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=PartnerDeliveryStatus.choices,
+        default=PartnerDeliveryStatus.PENDING,
+        db_index=True,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_status_code = models.PositiveSmallIntegerField(
+        _("last HTTP status"), null=True, blank=True
+    )
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # An attempt under way holds the delivery until then; a crashed one is taken over after.
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("partner delivery")
+        verbose_name_plural = _("partner deliveries")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="partner_delivery_due",
+                condition=models.Q(status="pending"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.webhook} ({self.get_status_display()})"

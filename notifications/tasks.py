@@ -1,11 +1,12 @@
-"""Delivering messages to customers, one task per message."""
+"""Delivering messages to customers, one task per message, and events to partners."""
 
 from __future__ import annotations
 
 from celery import current_task
 from django.conf import settings
+from django.utils import timezone
 
-from notifications import services
+from notifications import partners, services
 from notifications.senders import SendFailed
 from restaurants.tasks import restaurant_task
 
@@ -35,5 +36,19 @@ def reminders_queue() -> int:
 
 @restaurant_task("notifications.outbox")
 def messages_requeue() -> int:
-    """Hand to the workers the messages queued while the broker was down."""
-    return services.messages_requeue()
+    """Hand to the workers the messages and partner deliveries queued while the broker was
+    down (the partners' lost retries too)."""
+    return services.messages_requeue() + partners.partner_deliveries_requeue()
+
+
+# The deliveries count their own attempts (partners.MAX_ATTEMPTS): Celery's count does not
+# know of the attempts made from the admin or by the outbox job.
+@restaurant_task(partners.DELIVER_TASK, max_retries=None)
+def partner_delivery_task(delivery_id: int) -> str:
+    """Make one attempt of a partner delivery; a failed one is tried again when its
+    schedule says (1 min, 5 min, 30 min, 2 h, 6 h)."""
+    attempted = partners.partner_delivery_send(delivery_id=delivery_id)
+    if attempted.retry_at is not None:
+        countdown = max((attempted.retry_at - timezone.now()).total_seconds(), 0)
+        raise current_task.retry(countdown=countdown)
+    return attempted.status

@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import set_urlconf
 from django.utils import timezone, translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_urlconf
 
@@ -83,10 +84,17 @@ class DatabaseUnavailableMiddleware:
 
 
 def activate_language(request, restaurant) -> str:
-    """Activate the visitor's chosen language, else the restaurant's, else Spanish."""
+    """Activate the visitor's chosen language (the cookie; for the API, which a program calls,
+    ``Accept-Language``), else the restaurant's, else Spanish."""
     default_language = getattr(restaurant, "language", None) or settings.LANGUAGE_CODE
+    languages = dict(settings.LANGUAGES)
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    language = chosen if chosen in dict(settings.LANGUAGES) else default_language
+    if chosen not in languages and request.path.startswith("/api/"):
+        accepted = parse_accept_lang_header(request.headers.get("Accept-Language", "")[:200])
+        chosen = next(
+            (code.split("-")[0] for code, _q in accepted if code.split("-")[0] in languages), None
+        )
+    language = chosen if chosen in languages else default_language
     translation.activate(language)
     request.LANGUAGE_CODE = language
     return language

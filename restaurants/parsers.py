@@ -24,6 +24,7 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, parsers, status
@@ -155,8 +156,9 @@ def exception_handler(error, context):
                 ).items()
             }
         )
-    elif isinstance(error, ObjectDoesNotExist):
-        error = exceptions.NotFound()  # gone since it was looked up
+    elif isinstance(error, ObjectDoesNotExist | Http404):
+        # Gone since it was looked up, or never there: the same words whatever the model.
+        error = exceptions.NotFound()
     response = drf_exception_handler(error, context)
     if response is not None:
         response.data = error_body(error, response.data)

@@ -29,7 +29,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "auth.add_user",
         "auth.change_user",
         "auth.view_group",
-        "authtoken.*",
+        # The API's tokens: issued and revoked in the admin, never edited.
+        "api.view_apitoken",
+        "api.add_apitoken",
+        "api.change_apitoken",
     ),
     # Reads the book, the menu and the message log (phones masked), and works the notes; never tables, settings, menu
     # prices, users, or discounts above the manager's limit.

@@ -16,10 +16,10 @@ from django.test import Client
 from django.utils import translation
 from django_tenants.utils import schema_context, tenant_context
 
+from api.authentication import tokens_forget
 from reservations.models import BookingPolicy
 from reservations.selectors import booking_policy_forget
 from restaurants import services
-from restaurants.authentication import tokens_forget
 from restaurants.hosts import hosts_forget
 from restaurants.models import Restaurant
 from tests.fake_providers import FakeProviders

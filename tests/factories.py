@@ -73,3 +73,10 @@ def book(*, source: str = ReservationSource.ADMIN, created_by=None, **details) -
     confirmation, and for a customer's own source its note."""
     reservation, _created = booking_create(source=source, by=created_by, **details)
     return reservation
+
+
+def api_key_for(user, *, name: str = "Tests") -> str:
+    """A new API token of ``user`` in the current restaurant; its key."""
+    from api.services import api_token_issue
+
+    return api_token_issue(user=user, name=name)[1]

@@ -63,9 +63,13 @@ class StrictOrdering(filters.OrderingFilter):
     unknown one refused with a 400 rather than ignored; the id breaks ties, in the same
     direction, so that the cursor pages walk one fixed order."""
 
+    @staticmethod
+    def allowed(view) -> list[str]:
+        return [f"{sign}{name}" for name in view.ordering_fields for sign in ("", "-")]
+
     def get_ordering(self, request, queryset, view):
         wanted = request.query_params.get(self.ordering_param)
-        allowed = [f"{sign}{name}" for name in view.ordering_fields for sign in ("", "-")]
+        allowed = self.allowed(view)
         if wanted is None:
             wanted = view.ordering
         elif wanted not in allowed:
@@ -84,12 +88,7 @@ class StrictOrdering(filters.OrderingFilter):
                 "required": False,
                 "in": "query",
                 "description": f"The order of the list (default {view.ordering}).",
-                "schema": {
-                    "type": "string",
-                    "enum": [
-                        f"{sign}{name}" for name in view.ordering_fields for sign in ("", "-")
-                    ],
-                },
+                "schema": {"type": "string", "enum": self.allowed(view)},
             }
         ]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -80,15 +79,23 @@ def _party_size(**options) -> serializers.IntegerField:
     )
 
 
+# The earliest time the book takes in. Before it, zones had local mean times whose offsets
+# carry seconds ("-06:36:36" in Mexico City until 1922), which no ISO 8601 date-time allows.
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
 class DateTimeField(serializers.DateTimeField):
-    """DRF's, with a wall-clock time at either end of the calendar refused as out of range:
-    DRF checks it against UTC, where it overflows (a 500 otherwise)."""
+    """DRF's, with a time before 1970 or a wall-clock time at the end of the calendar
+    refused as out of range (DRF checks the latter against UTC, where it overflows: a 500)."""
 
     def enforce_timezone(self, value):
         try:
-            return super().enforce_timezone(value)
+            moment = super().enforce_timezone(value)
         except OverflowError:
             self.fail("overflow")
+        if moment < EARLIEST:
+            self.fail("overflow")
+        return moment
 
 
 def _source(**options) -> serializers.ChoiceField:
@@ -96,9 +103,9 @@ def _source(**options) -> serializers.ChoiceField:
         choices=ReservationSource.choices,
         default=ReservationSource.API,
         help_text=(
-            "Whose rules apply: api (the default), web, whatsapp, phone and voice keep the "
-            "minimum notice and the times offered to customers, and the online party limit "
-            "when booking; admin books as staff do in the admin."
+            "Whose rules apply, as for bookings from that door: api (the default) keeps the "
+            "minimum notice, the times offered to customers and the online party limit; "
+            "admin books as staff do in the admin."
         ),
         **options,
     )
@@ -242,14 +249,13 @@ def _moment(attrs: dict) -> dt.datetime:
         return starts_at
     if day is None or time is None:
         raise serializers.ValidationError({"starts_at": _("Give starts_at, or date and time.")})
-    starts_at = timezone.make_aware(dt.datetime.combine(day, time), selectors.restaurant_zone())
+    # Read as DRF reads a starts_at without an offset (one beyond the calendar in UTC is
+    # refused as out of range).
+    wall_clock = DateTimeField(default_timezone=selectors.restaurant_zone())
     try:
-        starts_at.astimezone(dt.UTC)
-    except OverflowError:  # the first or last hours of the calendar
-        raise serializers.ValidationError(
-            {"date": serializers.DateTimeField.default_error_messages["overflow"]}
-        ) from None
-    return starts_at
+        return wall_clock.enforce_timezone(dt.datetime.combine(day, time))
+    except serializers.ValidationError as error:
+        raise serializers.ValidationError({"time": error.detail}) from None
 
 
 class ReservationRescheduleSerializer(serializers.Serializer):

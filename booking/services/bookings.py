@@ -1,9 +1,10 @@
 """Book, reschedule and move a booking along its lifecycle, from any door.
 
 A booking is more than its row: the customer who made it, the dishes pre-ordered with it,
-its consumption note and the messages that tell the customer. Each workflow here calls the
-domain services below in one transaction, and what must follow the commit (the message,
-the live floor) is scheduled by them with ``transaction.on_commit``.
+its consumption note, the messages that tell the customer and the events that tell the
+restaurant's partners. Each workflow here calls the domain services below in one
+transaction, and what must follow the commit (the message, the partners' webhooks, the live
+floor) is scheduled by them with ``transaction.on_commit``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from django.utils.translation import gettext as _
 from billing.services import note_follow_booking, note_issue, note_void_with_booking
 from menu.models import Dish
 from menu.services import pre_order_add, pre_orders_release
+from notifications.models import PartnerEvent
+from notifications.partners import partner_event
 from notifications.services import reservation_announce
 from reservations import selectors
 from reservations.models import (
@@ -110,6 +113,7 @@ def booking_create(
         note_issue(reservation=reservation)
     if reservation.status == ReservationStatus.CONFIRMED:
         reservation_announce(reservation=reservation, event="confirmation")
+    partner_event(event=PartnerEvent.RESERVATION_CREATED, reservation=reservation)
     return reservation, True
 
 
@@ -184,6 +188,7 @@ def booking_reschedule(
             moment=f"{moved.starts_at.astimezone(dt.UTC):%Y%m%dT%H%MZ}-{moved.table_id}"
             f"-{moved.party_size}",
         )
+    partner_event(event=PartnerEvent.RESERVATION_UPDATED, reservation=moved)
     return moved
 
 
@@ -205,6 +210,12 @@ def bookings_transition(
         if to in (ReservationStatus.CONFIRMED, ReservationStatus.CANCELLED):
             event = "confirmation" if to == ReservationStatus.CONFIRMED else "cancellation"
             reservation_announce(reservation=reservation, event=event)
+        partner_event(
+            event=PartnerEvent.RESERVATION_CANCELLED
+            if to == ReservationStatus.CANCELLED
+            else PartnerEvent.RESERVATION_UPDATED,
+            reservation=reservation,
+        )
     return moved, refused
 
 

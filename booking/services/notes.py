@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from billing.models import ConsumptionNote
 from billing.services import note_charge
 from booking.services.bookings import bookings_transition
+from notifications.models import PartnerEvent
+from notifications.partners import partner_event
 from reservations import selectors
 from reservations.models import Reservation, ReservationStatus
 
@@ -20,7 +22,7 @@ def booking_note_charge(
 ) -> ConsumptionNote:
     """Charge the note (see ``billing.services.note_charge``); when the restaurant says so
     (on by default), the seated party whose bill this is is finished and its table freed,
-    recorded in the history as the cashier's act."""
+    recorded in the history as the cashier's act. Partners are told of the paid bill."""
     paid = note_charge(note=note, payments=payments, by=by)
     if selectors.booking_policy_get().finish_when_paid:
         bookings_transition(
@@ -31,4 +33,6 @@ def booking_note_charge(
             by=by,
             reason=_("bill %(number)s paid") % {"number": paid.number},
         )
+    # After the finish, so that the paid bill's booking is shown as it stands at the commit.
+    partner_event(event=PartnerEvent.NOTE_PAID, note=paid)
     return paid

@@ -14,10 +14,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
-from rest_framework.authtoken.models import Token
 
+from api.models import ApiToken, key_hash
 from reservations.models import Table
 from tests.conftest import MANAGER_A, MANAGER_B, host_of
+from tests.factories import api_key_for
 
 SCHEMA = Path(__file__).resolve().parents[2] / "api" / "openapi.yaml"
 CARLA = "carla@carrera.test"  # manager of "carrera", the restaurant whose writes commit
@@ -26,9 +27,9 @@ CARLA = "carla@carrera.test"  # manager of "carrera", the restaurant whose write
 def token_of(restaurant, email: str) -> str:
     with tenant_context(restaurant):
         user = get_user_model().objects.get(username=email)
-        token, _created = Token.objects.get_or_create(user=user)
+        key = api_key_for(user)
     connection.set_schema_to_public()
-    return token.key
+    return key
 
 
 @pytest.fixture
@@ -198,7 +199,7 @@ def carrera_token(committed_restaurant):
     key = token_of(committed_restaurant, CARLA)
     yield key
     with tenant_context(committed_restaurant):
-        Token.objects.filter(key=key).delete()
+        ApiToken.objects.filter(key_hash=key_hash(key)).delete()
     connection.set_schema_to_public()
 
 

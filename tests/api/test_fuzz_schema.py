@@ -11,8 +11,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django_tenants.utils import tenant_context
-from rest_framework.authtoken.models import Token
 
+from api.models import ApiToken
 from restaurants import services
 from restaurants.roles import CASHIER
 from tests.conftest import (
@@ -24,7 +24,7 @@ from tests.conftest import (
     web_tier_start,
     web_tier_wait,
 )
-from tests.factories import TableFactory, open_every_day
+from tests.factories import TableFactory, api_key_for, open_every_day
 
 CARLA = "carla@carrera.test"
 CASHIER_EMAIL = "caja@carrera.test"
@@ -65,11 +65,11 @@ def tokens(committed_restaurant):
             TableFactory(code=f"Z{number}", max_capacity=4)
         services.staff_user_ensure(email=CASHIER_EMAIL, password=PASSWORD, role=CASHIER)
         users = get_user_model().objects.filter(username__in=[CARLA, CASHIER_EMAIL])
-        keys = {user.username: Token.objects.get_or_create(user=user)[0].key for user in users}
+        keys = {user.username: api_key_for(user) for user in users}
     connection.set_schema_to_public()
     yield {"manager": keys[CARLA], "cashier": keys[CASHIER_EMAIL]}
     with tenant_context(committed_restaurant):
-        Token.objects.filter(key__in=keys.values()).delete()
+        ApiToken.objects.filter(user__username__in=keys).delete()
     connection.set_schema_to_public()
 
 

@@ -12,7 +12,6 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
-from rest_framework.authtoken.models import Token
 
 from billing import services as billing
 from billing.models import ConsumptionNote
@@ -22,7 +21,7 @@ from restaurants.roles import CASHIER
 from restaurants.services import staff_user_ensure
 from tests import factories
 from tests.conftest import MANAGER_A, MANAGER_B, PASSWORD, host_of
-from tests.factories import CustomerFactory, DishFactory, TableFactory, open_every_day
+from tests.factories import CustomerFactory, DishFactory, TableFactory, api_key_for, open_every_day
 
 NOTES = "/api/v1/notes/"
 CASH_REPORT = "/api/v1/cash-report/"
@@ -37,9 +36,9 @@ WAITER_EMAIL = "mesero@casa-azul.test"
 def token_client(restaurant, email: str) -> Client:
     with tenant_context(restaurant):
         user = get_user_model().objects.get(username=email)
-        token, _created = Token.objects.get_or_create(user=user)
+        key = api_key_for(user)
     connection.set_schema_to_public()
-    return Client(HTTP_HOST=host_of(restaurant), HTTP_AUTHORIZATION=f"Token {token.key}")
+    return Client(HTTP_HOST=host_of(restaurant), HTTP_AUTHORIZATION=f"Token {key}")
 
 
 def post(client: Client, url: str, body: dict | None = None):

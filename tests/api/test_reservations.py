@@ -15,8 +15,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
-from rest_framework.authtoken.models import Token
 
+from api.services import api_token_issue
 from billing.models import ConsumptionNote
 from reservations.models import (
     ClosedDate,
@@ -44,12 +44,13 @@ def _no_plan_limit(settings):
     settings.PLAN_API_RATE_LIMITS = dict.fromkeys(settings.PLAN_API_RATE_LIMITS, 100_000)
 
 
-def token_client(restaurant, email: str, **headers) -> Client:
+def token_client(restaurant, email: str) -> Client:
+    """A partner's system calling with a token of this staff user."""
     with tenant_context(restaurant):
         user = get_user_model().objects.get(username=email)
-        token, _created = Token.objects.get_or_create(user=user)
+        _token, key = api_token_issue(user=user, name="Partner")
     connection.set_schema_to_public()
-    return Client(HTTP_HOST=host_of(restaurant), HTTP_AUTHORIZATION=f"Token {token.key}", **headers)
+    return Client(HTTP_HOST=host_of(restaurant), HTTP_AUTHORIZATION=f"Token {key}")
 
 
 @contextlib.contextmanager
@@ -272,7 +273,7 @@ def test_a_time_at_either_end_of_the_calendar_is_a_400_not_a_crash(
     )
 
     assert response.status_code == 400
-    assert list(response.json()["fields"]) in (["date"], ["starts_at"])
+    assert list(response.json()["fields"]) in (["time"], ["starts_at"])
     assert counts(restaurant_a) == (0, 1)
 
 
@@ -550,6 +551,16 @@ def test_bistro_verdes_bookings_read_in_madrids_time(restaurant_b):
     )
 
 
+def test_the_first_day_of_the_calendar_in_madrid_lists_nothing_rather_than_failing(
+    restaurant_b,
+):
+    # Madrid's clock was 14 minutes ahead of UTC then: the day begins before year 1 in UTC.
+    response = token_client(restaurant_b, MANAGER_B).get("/api/v1/reservations/?day=0001-01-01")
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
 # --- Changing a booking -------------------------------------------------------------------
 
 
@@ -796,6 +807,16 @@ def test_alternatives_at_the_end_of_the_calendar_are_none_or_out_of_range_not_an
     assert (last_day.json()["alternatives"], last_day.json()["free"]) == ([], False)
     assert past_the_end.status_code == 400
     assert list(past_the_end.json()["fields"]) == ["starts_at"]
+
+
+def test_alternatives_are_not_asked_for_a_time_before_1970(api_en, floor):
+    # Mexico City kept its local mean time (-06:36:36) until 1922: no ISO 8601 offset.
+    response = api_en.get(
+        "/api/v1/availability/alternatives/?starts_at=1593-02-18T19:15:47Z&party_size=2"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"starts_at": ["Datetime value out of range."]}
 
 
 def test_the_last_day_of_the_calendar_lists_nothing_rather_than_failing(api, floor):

@@ -17,7 +17,7 @@ from django_tenants.utils import tenant_context
 from analytics.models import Alert, MetricsSnapshot
 from menu.models import Category, Dish
 from notifications.models import Message
-from reservations.models import BookingPolicy, ClosedDate, OpeningPeriod
+from reservations.models import ClosedDate, OpeningPeriod
 from reservations.selectors import booking_policy_get, booking_policy_snapshot
 from restaurants.roles import CASHIER
 from restaurants.services import staff_user_ensure
@@ -564,6 +564,11 @@ def test_another_restaurants_messages_are_not_seen(manager, restaurant_a, restau
 def test_nothing_here_is_open_without_a_token(restaurant_a):
     anonymous = Client(HTTP_HOST=f"{restaurant_a.slug}.localhost")
 
-    for path in ("policy/", "opening-periods/", "dishes/", "alerts/", "metrics/", "messages/"):
-        assert anonymous.get(f"{API}/{path}").status_code == 401, path
-    assert in_restaurant(restaurant_a, lambda: BookingPolicy.objects.count()) == 1
+    for path in ("policy/", "opening-periods/", "closed-dates/", "categories/", "dishes/",
+                 "alerts/", "metrics/", "messages/"):  # fmt: skip
+        response = anonymous.get(f"{API}/{path}")
+        assert response.status_code == 401, path
+        assert response.json()["code"] == "not_authenticated"
+    refused = send(anonymous, "patch", f"{API}/policy/", {"reservations_enabled": False})
+    assert refused.status_code == 401
+    assert in_restaurant(restaurant_a, lambda: booking_policy_get().reservations_enabled)

@@ -6,19 +6,19 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django_tenants.utils import tenant_context
-from rest_framework.authtoken.models import Token
 
 from billing.models import ConsumptionNote
 from billing.services import note_finalise
 from tests.conftest import host_of
+from tests.factories import api_key_for
 
 API = "/api/v1/notes/"
 
 
 def api_client(restaurant, user) -> Client:
     with tenant_context(restaurant):
-        token, _ = Token.objects.get_or_create(user=user)
-    return Client(HTTP_HOST=host_of(restaurant), HTTP_AUTHORIZATION=f"Token {token.key}")
+        key = api_key_for(user)
+    return Client(HTTP_HOST=host_of(restaurant), HTTP_AUTHORIZATION=f"Token {key}")
 
 
 def test_staff_read_their_notes_with_lines_and_amounts(seed_note, cashier_user, restaurant_a):

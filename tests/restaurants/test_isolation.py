@@ -5,13 +5,13 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
 from django_tenants.utils import tenant_context
-from rest_framework.authtoken.models import Token
 
 from reservations.models import Table
 from restaurants import roles
 from restaurants.models import Restaurant
 from restaurants.services import staff_user_ensure
 from tests.conftest import MANAGER_A, MANAGER_B, PASSWORD, host_of
+from tests.factories import api_key_for
 
 
 @pytest.fixture
@@ -57,16 +57,16 @@ def test_row_created_under_one_restaurant_is_invisible_through_the_other_api(
 
 def test_api_token_of_one_restaurant_is_refused_on_the_other_host(restaurant_a, client_b):
     with tenant_context(restaurant_a):
-        token = Token.objects.create(user=User.objects.get(username=MANAGER_A))
-    client_b.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+        key = api_key_for(User.objects.get(username=MANAGER_A))
+    client_b.defaults["HTTP_AUTHORIZATION"] = f"Token {key}"
 
     assert client_b.get("/api/v1/tables/").status_code == 401
 
 
 def test_api_token_works_on_its_own_restaurant(restaurant_a, client_a, table_of_a):
     with tenant_context(restaurant_a):
-        token = Token.objects.create(user=User.objects.get(username=MANAGER_A))
-    client_a.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+        key = api_key_for(User.objects.get(username=MANAGER_A))
+    client_a.defaults["HTTP_AUTHORIZATION"] = f"Token {key}"
 
     response = client_a.get("/api/v1/tables/")
 
@@ -139,8 +139,8 @@ def test_api_rate_limit_follows_the_plan_and_counts_per_restaurant(
         partner_user, _created = staff_user_ensure(
             email="socio@casa-azul.test", password=PASSWORD, role=roles.MANAGER
         )
-        token = Token.objects.create(user=partner_user)
-    partner = Client(HTTP_HOST=host_of(restaurant_a), HTTP_AUTHORIZATION=f"Token {token.key}")
+        key = api_key_for(partner_user)
+    partner = Client(HTTP_HOST=host_of(restaurant_a), HTTP_AUTHORIZATION=f"Token {key}")
 
     answers_a = [caller.get("/api/v1/tables/") for caller in (client_a, partner) * 2]
     statuses_b = [client_b.get("/api/v1/tables/").status_code for _ in range(5)]

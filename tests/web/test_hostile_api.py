@@ -11,11 +11,11 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
-from rest_framework.authtoken.models import Token
 
+from api.models import ApiToken
 from reservations.models import Reservation, StatusChange, Table
 from tests.conftest import MANAGER_A, host_of
-from tests.factories import CustomerFactory, TableFactory
+from tests.factories import CustomerFactory, TableFactory, api_key_for
 from tests.threads import run_at_once
 
 CARLA = "carla@carrera.test"  # manager of "carrera", the restaurant whose writes commit
@@ -47,9 +47,9 @@ def _no_plan_limit(settings):
 def token_client(restaurant, email: str) -> Client:
     with tenant_context(restaurant):
         user = get_user_model().objects.get(username=email)
-        token, _created = Token.objects.get_or_create(user=user)
+        key = api_key_for(user)
     connection.set_schema_to_public()
-    return Client(HTTP_HOST=host_of(restaurant), HTTP_AUTHORIZATION=f"Token {token.key}")
+    return Client(HTTP_HOST=host_of(restaurant), HTTP_AUTHORIZATION=f"Token {key}")
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def carrera_api(committed_restaurant):
     """Carrera's manager through the API, for requests whose writes must commit (threads)."""
     yield lambda: token_client(committed_restaurant, CARLA)
     with tenant_context(committed_restaurant):
-        Token.objects.filter(user__username=CARLA).delete()
+        ApiToken.objects.filter(user__username=CARLA).delete()
     connection.set_schema_to_public()
 
 

@@ -9,11 +9,17 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django_tenants.utils import tenant_context
-from rest_framework.authtoken.models import Token
 
 from reservations.models import Reservation
 from tests.conftest import MANAGER_A, host_of
-from tests.factories import CustomerFactory, DishFactory, TableFactory, book, open_every_day
+from tests.factories import (
+    CustomerFactory,
+    DishFactory,
+    TableFactory,
+    api_key_for,
+    book,
+    open_every_day,
+)
 
 MEXICO = zoneinfo.ZoneInfo("America/Mexico_City")
 # The booking page and its availability fragment; the API's list and detail.
@@ -123,10 +129,8 @@ def test_a_booking_from_the_public_form_stays_within_its_budget(
 
 def api_client(restaurant, username) -> Client:
     with tenant_context(restaurant):
-        token, _created = Token.objects.get_or_create(
-            user=get_user_model().objects.get(username=username)
-        )
-    return Client(HTTP_HOST=host_of(restaurant), HTTP_AUTHORIZATION=f"Token {token.key}")
+        key = api_key_for(get_user_model().objects.get(username=username))
+    return Client(HTTP_HOST=host_of(restaurant), HTTP_AUTHORIZATION=f"Token {key}")
 
 
 def test_the_api_list_and_detail_stay_within_four_queries(

@@ -19,7 +19,6 @@ import requests
 from django.conf import settings
 from django.db import connection
 from django_tenants.utils import tenant_context
-from rest_framework.authtoken.models import Token
 
 from notifications.models import Event, Message, MessageStatus
 from reservations.models import Reservation, Table
@@ -34,7 +33,7 @@ from tests.conftest import (
     web_tier_start,
     web_tier_wait,
 )
-from tests.factories import DishFactory, TableFactory, open_every_day
+from tests.factories import DishFactory, TableFactory, api_key_for, open_every_day
 
 MEXICO = zoneinfo.ZoneInfo("America/Mexico_City")
 HOST = "carrera.localhost"
@@ -54,9 +53,9 @@ def carrera(committed_restaurant):
         manager, _created = staff_user_ensure(
             email=MANAGER_EMAIL, password="Tabla-de-quesos-42", role=MANAGER
         )
-        token, _created = Token.objects.get_or_create(user=manager)
+        key = api_key_for(manager)
     connection.set_schema_to_public()
-    return token.key
+    return key
 
 
 def web_connections(application_name: str) -> int:
