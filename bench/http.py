@@ -14,7 +14,7 @@ Restaurants: ``bench-http-01`` … ``bench-http-30``, provisioned once through
 (``booking.demo.seed_restaurant``: its 10 tables, opening hours — closed on Mondays, so
 six days in seven are bookable —, menu, 40 customers, 90 days of past service and 14 days
 ahead), with a manager and two more manager-role API users, each with an API token. Later
-runs reuse them. What earlier runs booked through the public page (customers at
+runs reuse them. What earlier runs booked through the public page and the API (customers at
 ``@guests.bench-http.example.com``, with their reservations, draft notes, messages and
 status history) is deleted at the start of a run, so that every run finds the same book.
 
@@ -33,11 +33,21 @@ B. Each door alone, 32 clients, 5 s each: the booking page ``GET /``; the availa
    pre-order; a 302 to the manage link is a booking, a 200 saying no table is free is
    *refused*, counted apart and not an error, any other 200 is a form error); the manage-link
    page (the URLs the POSTs were redirected to); the API list ``GET /api/v1/tables/`` and
-   detail ``GET /api/v1/tables/<id>/`` with ``Authorization: Token …``; the admin lists
+   detail ``GET /api/v1/tables/<id>/`` with ``Authorization: Token …``; the API booking
+   ``POST /api/v1/reservations/`` (JSON: ``date`` and ``time`` picked as the booking POST
+   picks them, party of 1–6, a new contact each time — first and last name, phone, email —,
+   source left to the serializer's default ``api``; with ``Authorization: Token …`` and a
+   fresh ``Idempotency-Key`` per request; a 201 is a booking, a 400 whose message says no
+   table is free is *refused*, counted apart and not an error, anything else is an error),
+   after which the bench counts in the database the pairs of pending, confirmed or seated
+   reservations of one table whose ``[starts_at, ends_at)`` overlap, over every bench
+   restaurant's schema (what the exclusion constraint forbids; printed as ``overlaps: <n>``,
+   and again after phase C); the admin lists
    ``/admin/reservations/reservation/`` and ``/admin/reservations/table/`` as a logged-in
    manager (a 302 there means the session was lost: an error).
 C. Mixed: 64 clients for 20 s (``--seconds``) over all 30 restaurants with the weights
-   printed (mostly the page and the availability), while 200 live-floor WebSockets
+   printed (mostly the page and the availability; 2 in 100 API bookings), while 200
+   live-floor WebSockets
    (``/ws/live/``, a manager's session cookie, same-host Origin, first message
    ``initial_state``) stay open across the restaurants; at the end each must still be open
    and answer a ``resync`` with a fresh ``initial_state``.
@@ -55,16 +65,23 @@ Limits the load stays within, because a refusal would measure the limit, not the
   counts what it sent per address, restaurant and minute and picks an address with room
   left (a request near a minute's end is counted in the next one too).
 - The API allows 2,000 requests per 15 minutes per restaurant on the enterprise plan, shared
-  by all its tokens. Before the load, the bench reads each restaurant's throttle history
+  by all its tokens: ~59,400 over the 30 restaurants, fewer than the API doors send (the
+  booking door alone aims at 120/s). So the bench runs the web tier, and reads the limits
+  itself, with ``COMENSAL_API_RATE_SCALE=100`` (unless the environment gives another
+  factor), which multiplies every plan's limit: 200,000 per restaurant. The limit is still
+  counted on every API request (the same Redis round trip); its exact value is tested in
+  tests/, not here. Before the load, the bench reads each restaurant's throttle history
   from the cache (what earlier runs used) and gives the load processes the remainder less a
   margin of 20; a request goes to a restaurant with budget left, with one of its tokens
-  (the manager's or another user's). 30 restaurants make ~59,400 requests per 15 minutes;
-  a door out of budget would stop and say so. A 429 is counted as an error.
+  (the manager's or another user's); a door out of budget would stop and say so. A 429 is
+  counted as an error.
 
 Printed per door and phase: requests per second answered within the phase (2xx/3xx, and
 refused bookings), p50/p95/p99 latency of every request sent in the phase (errors
 included), errors by kind with the status codes seen, SQL queries per request (from the
-``Server-Timing: db;…;desc="<n> queries"`` header; "-" when absent), the peak number of
+``Server-Timing: db;…;desc="<n> queries"`` header; "-" when absent; for the two booking
+doors also the bookings made per second within the phase, the refusals, and the median
+database time per request from the same header), the peak number of
 PostgreSQL connections to the database (``pg_stat_activity``, polled every 0.25 s from this
 process, its own poller left out, anything else connected to that database counted), CPU
 from ``/proc`` as % of all the machine's cores — gunicorn's worker processes, the Celery
@@ -117,6 +134,11 @@ from collections import Counter, defaultdict  # noqa: E402
 from html import escape  # noqa: E402
 from urllib.parse import urlsplit  # noqa: E402
 
+# The API's plan limits raised for the whole run (this process reads them for the budgets,
+# the web tier enforces them): at the enterprise plan's 2,000 requests per 15 minutes the API
+# write door would measure the limit; the limit itself is tested exactly in tests/.
+API_RATE_SCALE_DEFAULT = 100
+os.environ.setdefault("COMENSAL_API_RATE_SCALE", str(API_RATE_SCALE_DEFAULT))
 # The children (web tier, worker) get the environment as it was given; this process keeps
 # no pooled connection of its own, so that the connections counted are the servers'.
 CHILD_ENV = dict(os.environ)
@@ -143,6 +165,7 @@ from notifications.models import Message  # noqa: E402
 from reservations import selectors  # noqa: E402
 from reservations.links import manage_token_for  # noqa: E402
 from reservations.models import (  # noqa: E402
+    ACTIVE_STATUSES,
     Customer,
     Reservation,
     ReservationStatus,
@@ -192,24 +215,27 @@ DOORS = {
     "manage": "manage-link page",
     "api_list": "API tables list",
     "api_detail": "API table detail",
+    "api_booking": "API booking POST",
     "admin_reservations": "admin reservations list",
     "admin_tables": "admin tables list",
 }
 PHASE_B_DOORS = [door for door in DOORS if door != "robots"]
 # A Friday rush as a restaurant sees it: customers land on the page and look through days
 # and party sizes, some book, some come back through their manage link; partners read the
-# API; staff follow the night on the live floor (the 200 sockets) and open an admin list
-# now and then.
+# API and book through it; staff follow the night on the live floor (the 200 sockets) and
+# open an admin list now and then.
 MIXED_WEIGHTS = {
     "page": 34,
     "availability": 34,
     "booking": 4,
     "manage": 6,
-    "api_list": 8,
-    "api_detail": 8,
+    "api_list": 7,
+    "api_detail": 7,
+    "api_booking": 2,
     "admin_reservations": 3,
     "admin_tables": 3,
 }
+WRITE_DOORS = {"booking", "api_booking"}
 ADMIN_DOORS = {
     "admin_reservations": "/admin/reservations/reservation/",
     "admin_tables": "/admin/reservations/table/",
@@ -219,10 +245,13 @@ TARGET_MIXED_RPS = 400
 TARGET_P95_MS = 250
 TARGET_AVAILABILITY_RPS = 150
 TARGET_API_LIST_RPS = 400
+TARGET_API_BOOKING_RPS = 120  # bookings made (201) per second, the door alone
+TARGET_API_BOOKING_P99_MS = 250
 TARGET_RATIO = 0.30
 TARGET_IDLE_SECONDS = 60
 
 QUERIES = re.compile(r'desc="(\d+) queries"')
+DB_MS = re.compile(r"db;dur=([\d.]+)")
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 FORM_ERROR = re.compile(
     r'(?:class="errors" role="alert"><p>|class="field-error"[^>]*>|class="errorlist[^"]*"[^>]*>(?:<li>)?)([^<]{1,160})'
@@ -316,9 +345,14 @@ def bench_bookings_forget() -> int:
     return len(reservation_ids)
 
 
+def api_rate_scale() -> int:
+    """The factor the API's plan limits are raised by in this run (see the module)."""
+    return int(os.environ["COMENSAL_API_RATE_SCALE"])
+
+
 def api_budget() -> int:
     """Requests the current restaurant (all its tokens together) may still make in the plan's
-    window, less a margin."""
+    window (raised by ``COMENSAL_API_RATE_SCALE``), less a margin."""
     used = plan_requests_used()
     return max(0, settings.PLAN_API_RATE_LIMITS[Plan.ENTERPRISE] - used - API_WINDOW_MARGIN)
 
@@ -338,21 +372,45 @@ def provisioning() -> list[dict]:
         f"{RESTAURANTS} restaurants ready in {time.perf_counter() - started:.1f} s "
         f"({created} created in this run); {forgotten} bookings of earlier runs deleted; "
         f"API budget left: {budget:,} requests over {RESTAURANTS} restaurants "
-        f"({RESTAURANTS * API_USERS} tokens)",
+        f"({RESTAURANTS * API_USERS} tokens; plan limits × {api_rate_scale()} by "
+        f"COMENSAL_API_RATE_SCALE: enterprise "
+        f"{settings.PLAN_API_RATE_LIMITS[Plan.ENTERPRISE]:,} per 15 min and restaurant)",
         flush=True,
     )
     return restaurants
 
 
-def refusal_texts() -> list[str]:
-    """The booking page's words for 'nothing free at that time', in both languages."""
+def refusal_texts(*, html: bool = True) -> list[str]:
+    """The booking page's (``html``) or the API's words for 'nothing free at that time', in
+    both languages."""
     texts = []
     for language in ("es", "en"):
         with translation.override(language):
-            texts.append(
-                escape(translation.gettext("No table is free for that party at that time."))
-            )
+            text = translation.gettext("No table is free for that party at that time.")
+            texts.append(escape(text) if html else text)
     return texts
+
+
+def overlaps_count() -> dict[str, int]:
+    """Pairs of reservations holding the same table at overlapping times (the statuses the
+    exclusion constraint covers), per bench restaurant: what the constraint forbids, counted
+    in the database after the writes."""
+    table = Reservation._meta.db_table
+    statuses = [str(status) for status in ACTIVE_STATUSES]
+    found = {}
+    for restaurant in Restaurant.objects.filter(slug__in=SLUGS).order_by("slug"):
+        with tenant_context(restaurant), connections["default"].cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM {table} a JOIN {table} b"
+                " ON a.table_id = b.table_id AND a.id < b.id"
+                " AND tstzrange(a.starts_at, a.ends_at, '[)')"
+                " && tstzrange(b.starts_at, b.ends_at, '[)')"
+                " WHERE a.status = ANY(%s) AND b.status = ANY(%s)",
+                [statuses, statuses],
+            )
+            found[restaurant.slug] = cursor.fetchone()[0]
+    connections.close_all()
+    return found
 
 
 # --- The servers ----------------------------------------------------------------------------
@@ -684,6 +742,8 @@ class DoorStats:
         self.statuses: Counter = Counter()
         self.errors: Counter = Counter()
         self.queries: list[int] = []
+        self.db_ms: list[float] = []
+        self.refused_ends: list[float] = []
         self.refused = self.booked = self.skipped = 0
 
     def record(self, started: float, outcome: str, status: int | None, headers=None) -> None:
@@ -692,12 +752,18 @@ class DoorStats:
         if status is not None:
             self.statuses[status] += 1
         if headers is not None:
-            match = QUERIES.search(headers.get("Server-Timing", ""))
+            timing = headers.get("Server-Timing", "")
+            match = QUERIES.search(timing)
             if match:
                 self.queries.append(int(match.group(1)))
+            match = DB_MS.search(timing)
+            if match:
+                self.db_ms.append(float(match.group(1)))
         if outcome in ("ok", "refused"):
             self.ends.append(ended)
-            self.refused += outcome == "refused"
+            if outcome == "refused":
+                self.refused += 1
+                self.refused_ends.append(ended)
         else:
             self.errors[outcome] += 1
 
@@ -705,9 +771,11 @@ class DoorStats:
         return {
             "latencies": self.latencies,
             "answered": sum(1 for ended in self.ends if ended <= deadline),
+            "refused_answered": sum(1 for ended in self.refused_ends if ended <= deadline),
             "statuses": dict(self.statuses),
             "errors": dict(self.errors),
             "queries": self.queries,
+            "db_ms": self.db_ms,
             "refused": self.refused,
             "booked": self.booked,
             "skipped": self.skipped,
@@ -733,6 +801,7 @@ class Load:
         self.addresses = SOURCE_ADDRESSES[self.index :: self.processes]
         self.limits = setup["limits"]
         self.refusals = [text.encode() for text in setup["refusals"]]
+        self.api_refusals = setup["api_refusals"]
         self.sessions: dict[str, aiohttp.ClientSession] = {}
         self.csrf: dict[str, tuple[str, str]] = {}
         self.logins: dict[int, str] = {}
@@ -853,6 +922,22 @@ class Load:
             stats.record(started, self.outcome(status, expected=(200,)), status, headers)
         return True
 
+    @staticmethod
+    def slot_pick(client, restaurant) -> tuple[str, str]:
+        """A start time of the restaurant's opening hours in the next days (day, HH:MM on its
+        wall clock), not checked for a free table first."""
+        return client.random.choice(restaurant["slots"])
+
+    @staticmethod
+    def contact_new(client, guest: str) -> dict:
+        """A customer the restaurant has not seen (forgotten at the next run's start)."""
+        return {
+            "first_name": "Bench",
+            "last_name": f"Guest {guest[:6]}",
+            "phone": f"+52 55 3{client.random.randrange(10**7):07d}",
+            "email": f"guest-{guest[:16]}@{GUEST_DOMAIN}",
+        }
+
     async def door_booking(self, client, stats):
         restaurant = client.random.choice(self.restaurants)
         slug = restaurant["slug"]
@@ -861,7 +946,7 @@ class Load:
             stats.skipped += 1
             return False
         cookie, csrf_token = self.csrf[slug]
-        day, time_of_day = client.random.choice(restaurant["slots"])
+        day, time_of_day = self.slot_pick(client, restaurant)
         guest = uuid.uuid4().hex
         form = {
             "csrfmiddlewaretoken": csrf_token,
@@ -869,10 +954,7 @@ class Load:
             "day": day,
             "time": time_of_day,
             "party_size": str(client.random.choice(PARTY_SIZES)),
-            "first_name": "Bench",
-            "last_name": f"Guest {guest[:6]}",
-            "phone": f"+52 55 3{client.random.randrange(10**7):07d}",
-            "email": f"guest-{guest[:16]}@{GUEST_DOMAIN}",
+            **self.contact_new(client, guest),
             "special_requests": "",
             "website": "",
         }
@@ -933,6 +1015,71 @@ class Load:
             path += f"{client.random.choice(restaurant['tables'])}/"
         headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
         return await self._get(client, stats, path, restaurant, headers, expected=(200,))
+
+    async def door_api_booking(self, client, stats):
+        """A booking through the API, as a partner's system makes it: a new contact, the
+        time on the restaurant's wall clock, source "api" (the serializer's default)."""
+        picked = self.token_for(client)
+        if picked is None:
+            stats.skipped += 1
+            return False
+        restaurant, token = picked
+        day, time_of_day = self.slot_pick(client, restaurant)
+        guest = uuid.uuid4().hex
+        body = {
+            "date": day,
+            "time": time_of_day,
+            "party_size": client.random.choice(PARTY_SIZES),
+            **self.contact_new(client, guest),
+        }
+        headers = {
+            "Authorization": f"Token {token}",
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "Idempotency-Key": str(uuid.uuid4()),
+        }
+        address = self.addresses[client.address]
+        reply = await self.call(
+            stats,
+            "POST",
+            "/api/v1/reservations/",
+            restaurant,
+            address,
+            headers=headers,
+            data=json.dumps(body),
+        )
+        if reply is None:
+            return True
+        started, status, reply_headers, _cookies, answer = reply
+        if status == 201:
+            stats.booked += 1
+            outcome = "ok"
+        elif status == 400 and self.api_refused(answer):
+            outcome = "refused"
+        else:
+            message = self.api_message(answer)
+            outcome = f"HTTP {status}" + (f": {message[:100]}" if message else "")
+        stats.record(started, outcome, status, reply_headers)
+        return True
+
+    @staticmethod
+    def api_message(answer: bytes) -> str:
+        """The message of an API error body (``{"code", "message", "fields"}``), with the
+        fields' messages."""
+        try:
+            error = json.loads(answer)
+            fields = " ".join(
+                f"{name}: {' '.join(map(str, messages))}"
+                for name, messages in (error.get("fields") or {}).items()
+            )
+            return f"{error.get('message', '')} {fields}".strip()
+        except (ValueError, AttributeError, TypeError):
+            return ""
+
+    def api_refused(self, answer: bytes) -> bool:
+        """Whether the API's 400 says that no table is free."""
+        message = self.api_message(answer)
+        return any(text in message for text in self.api_refusals)
 
     async def door_admin_reservations(self, client, stats):
         return await self._admin(client, stats, ADMIN_DOORS["admin_reservations"])
@@ -1223,6 +1370,8 @@ def merged(parts: list[dict]) -> dict:
         "statuses": Counter(),
         "errors": Counter(),
         "queries": [],
+        "db_ms": [],
+        "refused_answered": 0,
         "refused": 0,
         "booked": 0,
         "skipped": 0,
@@ -1230,17 +1379,22 @@ def merged(parts: list[dict]) -> dict:
     for part in parts:
         total["latencies"] += part["latencies"]
         total["queries"] += part["queries"]
+        total["db_ms"] += part["db_ms"]
         total["statuses"].update(part["statuses"])
         total["errors"].update(part["errors"])
-        for key in ("answered", "refused", "booked", "skipped"):
+        for key in ("answered", "refused_answered", "refused", "booked", "skipped"):
             total[key] += part[key]
     return total
 
 
 def figures(stats: dict, seconds: float) -> dict:
     ordered = sorted(stats["latencies"])
+    db_ms = sorted(stats["db_ms"])
     return {
         "rps": stats["answered"] / seconds,
+        # For the booking doors: bookings made (not refused) answered within the phase.
+        "booked_rps": (stats["answered"] - stats["refused_answered"]) / seconds,
+        "db_ms": nearest_rank(db_ms, 0.50) if db_ms else None,
         "p50": nearest_rank(ordered, 0.50) if ordered else math.nan,
         "p95": nearest_rank(ordered, 0.95) if ordered else math.nan,
         "p99": nearest_rank(ordered, 0.99) if ordered else math.nan,
@@ -1262,6 +1416,7 @@ class Bench:
         self.results: dict[str, dict] = {}  # "A robots", "B page", "C overall" … -> figures
         self.peaks: dict[str, int] = {}
         self.sockets_report = None
+        self.overlaps: dict[str, int] = {}  # after which door or phase -> overlapping pairs
         self.idle_after = None
         self.workers = int(CHILD_ENV.get("COMENSAL_WEB_WORKERS") or 2 * (os.cpu_count() or 1))
         self.pool_max = int(CHILD_ENV.get("DATABASE_POOL_MAX_SIZE") or 4)
@@ -1280,12 +1435,14 @@ class Bench:
             "restaurants": self.restaurants,
             "limits": dict(settings.PUBLIC_RATE_LIMITS),
             "refusals": refusal_texts(),
+            "api_refusals": refusal_texts(html=False),
         }
         self.load = LoadProcesses(self.options.load_processes, setup)
         print(
             f"web tier: gunicorn on 127.0.0.1:{self.port}, {self.workers} uvicorn workers "
             f"(pids {', '.join(map(str, self.servers.web_workers()))}); Celery worker on queue "
-            f"{QUEUE}; database pool per process {self.pool_min}..{self.pool_max}; "
+            f"{QUEUE}; database pool per process {self.pool_min}..{self.pool_max}; API plan "
+            f"limits × {api_rate_scale()} (COMENSAL_API_RATE_SCALE); "
             f"{self.options.load_processes} load processes; logs in {LOG_DIR.relative_to(ROOT)}/",
             flush=True,
         )
@@ -1387,7 +1544,12 @@ class Bench:
             errors = ", ".join(f"{kind}×{count}" for kind, count in stats["errors"].most_common(4))
             notes = [f"errors {result['errors']}" + (f" ({errors})" if errors else ""), statuses]
             if stats["refused"] or stats["booked"]:
-                notes.append(f"booked {stats['booked']}, refused {stats['refused']}")
+                notes.append(
+                    f"booked {stats['booked']} ({result['booked_rps']:.1f}/s within the phase), "
+                    f"refused {stats['refused']}"
+                )
+            if extra["key"] in WRITE_DOORS and result["db_ms"] is not None:
+                notes.append(f"db time {result['db_ms']:.1f} ms/req (median, Server-Timing)")
             if stats["skipped"]:
                 notes.append(f"not sent (out of budget) {stats['skipped']}")
             notes += extra.get("notes", [])
@@ -1417,6 +1579,8 @@ class Bench:
             doors, _overall, used = self.phase(f"B {door}", {door: 1}, CLIENTS_ALONE, seconds)
             self.print_rows("B", [(DOORS[door], doors[door], {"key": door})], seconds)
             print("    " + self.resources_line(used), flush=True)
+            if door == "api_booking":
+                self.overlaps_check(f"B {door}")
             everything.append(doors[door])
         if len(everything) > 1:
             total = seconds * len(everything)
@@ -1457,6 +1621,23 @@ class Bench:
             f"received; closed early: {dict(report['closed']) or 'none'}",
             flush=True,
         )
+        if "api_booking" in weights:
+            self.overlaps_check("C mixed")
+
+    def overlaps_check(self, after: str) -> None:
+        """Count, in the database, the reservations that hold one table at overlapping times."""
+        started = time.monotonic()
+        found = overlaps_count()
+        total = sum(found.values())
+        self.overlaps[after] = total
+        where = ", ".join(f"{slug} {count}" for slug, count in found.items() if count)
+        print(
+            f"    overlaps: {total}  (pending, confirmed or seated reservations of one table "
+            f"at overlapping times, over the {len(found)} bench restaurants' schemas, after "
+            f"{after}; counted in {time.monotonic() - started:.1f} s)"
+            + (f": {where}" if where else ""),
+            flush=True,
+        )
 
     def idle_watch(self) -> None:
         limit = self.options.idle_watch
@@ -1486,19 +1667,23 @@ class Bench:
         deadline = time.monotonic() + 30
         while broker.llen(QUEUE) and time.monotonic() < deadline:
             time.sleep(1)
-        bookings, statuses = 0, Counter()
+        sources, statuses = Counter(), Counter()
         for restaurant in Restaurant.objects.filter(slug__in=SLUGS):
             with tenant_context(restaurant):
                 guests = "@" + GUEST_DOMAIN
-                bookings += Reservation.objects.filter(customer__email__endswith=guests).count()
+                made = Reservation.objects.filter(customer__email__endswith=guests)
+                sources.update(made.values_list("source", flat=True))
                 statuses.update(
                     Message.objects.filter(
                         event="confirmation", reservation__customer__email__endswith=guests
                     ).values_list("status", flat=True)
                 )
         connections.close_all()
+        bookings = sum(sources.values())
         print(
-            f"\nBooking confirmations of this run's {bookings} bookings, by message status: "
+            f"\nBooking confirmations of this run's {bookings} bookings "
+            f"({', '.join(f'{source} {count}' for source, count in sources.most_common())}), "
+            f"by message status: "
             f"{dict(statuses) or 'none'}; tasks left in the queue: {broker.llen(QUEUE)}"
         )
 
@@ -1555,6 +1740,30 @@ class Bench:
                     f"API list alone ≥ {TARGET_API_LIST_RPS} req/s",
                     f"{api_list['rps']:.0f} req/s",
                     api_list["rps"] >= TARGET_API_LIST_RPS,
+                )
+            )
+        api_booking = self.results.get("B api_booking")
+        if api_booking:
+            lines.append(
+                (
+                    f"API booking creates alone ≥ {TARGET_API_BOOKING_RPS}/s",
+                    f"{api_booking['booked_rps']:.0f}/s (answered {api_booking['rps']:.0f} req/s)",
+                    api_booking["booked_rps"] >= TARGET_API_BOOKING_RPS,
+                )
+            )
+            lines.append(
+                (
+                    f"API booking alone p99 ≤ {TARGET_API_BOOKING_P99_MS} ms",
+                    f"{api_booking['p99']:.0f} ms",
+                    api_booking["p99"] <= TARGET_API_BOOKING_P99_MS,
+                )
+            )
+        if self.overlaps:
+            lines.append(
+                (
+                    "0 overlapping reservations on a table",
+                    ", ".join(f"{count} after {after}" for after, count in self.overlaps.items()),
+                    not any(self.overlaps.values()),
                 )
             )
         baseline = self.results.get("A robots", {}).get("rps")

@@ -168,6 +168,10 @@ def booking_reschedule(
     """Give a booking another time, party size or table; its draft note follows it to the
     new service day and table, and a confirmed customer is told of the change."""
     before = (reservation.starts_at, reservation.table_id, reservation.party_size)
+    if source != ReservationSource.ADMIN and party_size > reservation.party_size:
+        # Customers' doors take parties up to the online maximum; staying as large as
+        # booked (staff may have booked it larger) is no new large party.
+        _check_online_party(party_size)
     moved = bookings.reservation_reschedule(
         reservation=reservation,
         starts_at=starts_at,

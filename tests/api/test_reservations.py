@@ -612,6 +612,21 @@ def test_a_booking_is_not_moved_onto_a_taken_table_and_stays_where_it_was(
         assert Reservation.objects.get(pk=dinner.pk).table.code == "M01"
 
 
+def test_a_customers_door_cannot_grow_a_booking_past_the_online_maximum(
+    restaurant_a, api, dinner
+):
+    response = api.post(
+        f"/api/v1/reservations/{dinner.pk}/reschedule/",
+        {"party_size": 40, "source": "api"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert "party_size" in response.json()["fields"]
+    with inside(restaurant_a):
+        assert Reservation.objects.get(pk=dinner.pk).party_size == dinner.party_size
+
+
 def test_a_reschedule_with_nothing_to_change_is_refused(api, dinner):
     response = api.post(
         f"/api/v1/reservations/{dinner.pk}/reschedule/", {}, content_type="application/json"
