@@ -23,21 +23,9 @@ from notifications.models import (
     PartnerEvent,
     PartnerWebhook,
 )
+from notifications.selectors import masked, sees_contacts
 from restaurants.admin import ReadOnlyModelAdmin, StaffModelAdmin
 from restaurants.forms import secret_fields, secrets_apply
-
-
-def masked(address: str) -> str:
-    """A phone or email with only its ends shown: +52••••••5678, l•••@example.com."""
-    if "@" in address:
-        name, domain = address.split("@", 1)
-        return f"{name[:1]}•••@{domain}"
-    return f"{address[:3]}{'•' * max(len(address) - 7, 0)}{address[-4:]}" if address else ""
-
-
-def sees_contacts(request) -> bool:
-    """Managers see customers' phones and emails in the log; cashiers see them masked."""
-    return request.user.has_perm("reservations.change_customer")
 
 
 @admin.register(Message)

@@ -21,3 +21,16 @@ def restaurant_for_inbound_number(*, provider: str, address: str) -> Restaurant 
         .first()
     )
     return number.restaurant if number else None
+
+
+def masked(address: str) -> str:
+    """A phone or email with only its ends shown: +52••••••5678, l•••@example.com."""
+    if "@" in address:
+        name, domain = address.split("@", 1)
+        return f"{name[:1]}•••@{domain}"
+    return f"{address[:3]}{'•' * max(len(address) - 7, 0)}{address[-4:]}" if address else ""
+
+
+def sees_contacts(request) -> bool:
+    """Managers see customers' phones and emails in the message log (admin and API); cashiers see them masked."""
+    return request.user.has_perm("reservations.change_customer")

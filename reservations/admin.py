@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -163,7 +164,10 @@ class BookingPolicyAdmin(StaffModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        # Now and once committed: a booking page reading it in between would keep the old
+        # policy in the cache for minutes.
         selectors.booking_policy_forget()
+        transaction.on_commit(selectors.booking_policy_forget)
         repriced = tables.tables_reprice()
         if repriced:
             self.message_user(

@@ -115,6 +115,21 @@ def test_djangos_messages_we_say_our_way_are_still_djangos():
     ] == []
 
 
+def test_drfs_messages_we_say_our_way_are_still_drfs():
+    import rest_framework
+
+    drf_catalog = Path(rest_framework.__file__).parent / "locale/es/LC_MESSAGES/django.mo"
+    drfs = {entry.msgid for entry in polib.mofile(str(drf_catalog))}
+    ours = [
+        entry
+        for entry in SPANISH
+        if any(path == "api/drf_messages.py" for path, _line in entry.occurrences)
+    ]
+
+    assert len(ours) >= 15
+    assert [entry.msgid for entry in ours if entry.msgid not in drfs] == []
+
+
 def test_no_template_writes_day_or_month_names_in_a_fixed_english_order():
     # "l j F" reads "domingo 29 noviembre": formats with names are translated (_("l j F")) or
     # Django's own per language (DATE_FORMAT, YEAR_MONTH_FORMAT…).

@@ -32,6 +32,8 @@ from api.serializers.reservations import (
     CustomerExportSerializer,
     CustomerSerializer,
     DayAvailabilitySerializer,
+    PreOrderAddSerializer,
+    PreOrderSerializer,
     ReservationCancelSerializer,
     ReservationCreateSerializer,
     ReservationFilterSerializer,
@@ -40,6 +42,7 @@ from api.serializers.reservations import (
     ReservationTransitionSerializer,
 )
 from booking.services import bookings as workflows
+from booking.services.pre_orders import booking_pre_order_add, booking_pre_order_remove
 from reservations import selectors
 from reservations.models import Customer, Reservation, ReservationSource, ReservationStatus
 from reservations.services import customers
@@ -49,6 +52,12 @@ from restaurants.permissions import needs
 CanChangeReservations = needs("reservations.change_reservation")
 CanViewReservations = needs("reservations.view_reservation")
 CanEraseCustomers = needs("reservations.delete_customer")
+# A booking's pre-orders, as the admin's pre-order inline asks.
+PRE_ORDER_PERMISSIONS = {
+    "pre_orders": needs("reservations.view_reservation", "menu.view_preorder"),
+    "pre_order_add": needs("reservations.view_reservation", "menu.add_preorder"),
+    "pre_order_remove": needs("reservations.view_reservation", "menu.delete_preorder"),
+}
 
 
 def _checked(serializer_class, data):
@@ -158,6 +167,8 @@ class ReservationViewSet(
     def get_permissions(self):
         if self.action in ("reschedule", "transition", "cancel"):
             return [CanChangeReservations()]
+        if self.action in PRE_ORDER_PERMISSIONS:
+            return [PRE_ORDER_PERMISSIONS[self.action]()]
         return super().get_permissions()
 
     def get_queryset(self):
@@ -284,6 +295,53 @@ class ReservationViewSet(
             reason=data["reason"],
         )
         return self._present(moved)
+
+    @extend_schema(
+        summary="The dishes pre-ordered with a booking", responses=PreOrderSerializer(many=True)
+    )
+    @action(detail=True, methods=["get"], url_path="pre-orders", pagination_class=None)
+    def pre_orders(self, request, pk=None):
+        reservation = self.get_object()
+        ordered = reservation.pre_orders.select_related("dish").order_by("pk")
+        return Response(PreOrderSerializer(ordered, many=True).data)
+
+    @extend_schema(
+        summary="Pre-order a dish with a booking",
+        description="Taken from the dish's stock at once and put on the booking's draft note.",
+        request=PreOrderAddSerializer,
+        responses={201: PreOrderSerializer},
+        examples=[
+            OpenApiExample(
+                "Two flans",
+                value={"dish": 7, "quantity": 2, "remarks": "sin nuez"},
+                request_only=True,
+            )
+        ],
+    )
+    @pre_orders.mapping.post
+    def pre_order_add(self, request, pk=None):
+        reservation = self.get_object()
+        data = _checked(PreOrderAddSerializer, request.data)
+        added = booking_pre_order_add(
+            reservation=reservation,
+            dish=data["dish"],
+            quantity=data["quantity"],
+            remarks=data["remarks"],
+        )
+        return Response(PreOrderSerializer(added).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Take a pre-ordered dish off a booking", responses={204: None})
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"pre-orders/(?P<pre_order_id>\d+)",
+        url_name="pre-order",
+    )
+    def pre_order_remove(self, request, pk=None, pre_order_id=None):
+        reservation = self.get_object()
+        pre_order = reservation.pre_orders.select_related("reservation").get(pk=pre_order_id)
+        booking_pre_order_remove(pre_order=pre_order)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Availability -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
+from menu.models import Dish
 from reservations import selectors
 from reservations.models import (
     Customer,
@@ -124,12 +125,21 @@ class CustomerSummarySerializer(serializers.ModelSerializer):
 
 
 class PreOrderSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
     dish = serializers.IntegerField(source="dish_id", read_only=True)
     dish_name = serializers.CharField(source="dish.name", read_only=True)
     quantity = serializers.IntegerField(read_only=True)
     unit_price = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True)
     subtotal = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
     remarks = serializers.CharField(read_only=True)
+
+
+class PreOrderAddSerializer(serializers.Serializer):
+    """A dish pre-ordered with a booking: taken from stock, put on its draft note."""
+
+    dish = serializers.PrimaryKeyRelatedField(queryset=Dish.objects.all())
+    quantity = serializers.IntegerField(min_value=1, max_value=999)
+    remarks = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class ReservationSerializer(serializers.ModelSerializer):

@@ -5,8 +5,8 @@ from rest_framework.validators import UniqueValidator
 
 from analytics.models import Alert, MetricsSnapshot
 from menu.models import Category, Dish
-from notifications.admin import masked, sees_contacts
 from notifications.models import Message
+from notifications.selectors import masked, sees_contacts
 from reservations.models import BookingPolicy, ClosedDate, OpeningPeriod
 
 # --- Settings ----------------------------------------------------------------------------

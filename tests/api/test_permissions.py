@@ -29,6 +29,12 @@ REQUIRED = {
     ("reservation-cancel", "post"): "reservations.change_reservation",
     ("reservation-reschedule", "post"): "reservations.change_reservation",
     ("reservation-transition", "post"): "reservations.change_reservation",
+    ("reservation-pre-orders", "get"): ("reservations.view_reservation", "menu.view_preorder"),
+    ("reservation-pre-orders", "post"): ("reservations.view_reservation", "menu.add_preorder"),
+    ("reservation-pre-order", "delete"): (
+        "reservations.view_reservation",
+        "menu.delete_preorder",
+    ),
     ("availability-list", "get"): "reservations.view_reservation",
     ("availability-alternatives", "get"): "reservations.view_reservation",
     ("customer-list", "get"): "reservations.view_customer",

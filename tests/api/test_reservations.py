@@ -18,6 +18,8 @@ from django_tenants.utils import tenant_context
 
 from api.services import api_token_issue
 from billing.models import ConsumptionNote
+from billing.services import note_issue
+from menu.models import Dish, PreOrder
 from reservations.models import (
     ClosedDate,
     Customer,
@@ -501,6 +503,7 @@ def test_the_list_shows_each_bookings_pre_orders_at_the_same_cost_for_one_or_man
     assert single[0]["id"] == first.pk
     assert single[0]["pre_orders"] == [
         {
+            "id": first.pre_orders.get().pk,
             "dish": mole.pk,
             "dish_name": "Mole poblano",
             "quantity": 2,
@@ -612,9 +615,7 @@ def test_a_booking_is_not_moved_onto_a_taken_table_and_stays_where_it_was(
         assert Reservation.objects.get(pk=dinner.pk).table.code == "M01"
 
 
-def test_a_customers_door_cannot_grow_a_booking_past_the_online_maximum(
-    restaurant_a, api, dinner
-):
+def test_a_customers_door_cannot_grow_a_booking_past_the_online_maximum(restaurant_a, api, dinner):
     response = api.post(
         f"/api/v1/reservations/{dinner.pk}/reschedule/",
         {"party_size": 40, "source": "api"},
@@ -926,3 +927,68 @@ def test_a_customers_data_is_exported_and_erased_on_request(restaurant_a, floor,
     assert list(refused.json()["fields"]) == ["customer"]
     with inside(restaurant_a):
         assert Reservation.objects.count() == 1
+
+
+# --- Pre-orders ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def flan(restaurant_a):
+    with inside(restaurant_a):
+        dish = DishFactory(name="Flan napolitano", price=Decimal("65.00"), stock=5)
+    return dish
+
+
+def test_a_dish_pre_ordered_through_the_api_leaves_stock_and_joins_the_note(
+    restaurant_a, api, dinner, flan
+):
+    with inside(restaurant_a):
+        note_issue(reservation=dinner)
+    added = api.post(
+        f"/api/v1/reservations/{dinner.pk}/pre-orders/",
+        {"dish": flan.pk, "quantity": 2, "remarks": "sin caramelo"},
+        content_type="application/json",
+    )
+    listed = api.get(f"/api/v1/reservations/{dinner.pk}/pre-orders/")
+
+    assert added.status_code == 201, added.json()
+    assert added.json()["dish_name"] == "Flan napolitano" and added.json()["subtotal"] == "130.00"
+    assert [item["id"] for item in listed.json()] == [added.json()["id"]]
+    with inside(restaurant_a):
+        assert Dish.objects.get(pk=flan.pk).stock == 3
+        note = Reservation.objects.get(pk=dinner.pk).note
+        assert "Flan napolitano" in [line.description for line in note.lines.all()]
+
+    removed = api.delete(f"/api/v1/reservations/{dinner.pk}/pre-orders/{added.json()['id']}/")
+
+    assert removed.status_code == 204
+    with inside(restaurant_a):
+        assert Dish.objects.get(pk=flan.pk).stock == 5
+        assert not PreOrder.objects.filter(reservation=dinner).exists()
+
+
+def test_more_than_the_stock_is_refused_and_nothing_is_taken(restaurant_a, api, dinner, flan):
+    response = api.post(
+        f"/api/v1/reservations/{dinner.pk}/pre-orders/",
+        {"dish": flan.pk, "quantity": 6},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["fields"]["quantity"] == ["Solo quedan 5 de Flan napolitano."]
+    with inside(restaurant_a):
+        assert Dish.objects.get(pk=flan.pk).stock == 5
+
+
+def test_a_cashier_reads_pre_orders_but_does_not_add_them(restaurant_a, cashier_api, dinner, flan):
+    assert cashier_api.get(f"/api/v1/reservations/{dinner.pk}/pre-orders/").status_code == 200
+
+    refused = cashier_api.post(
+        f"/api/v1/reservations/{dinner.pk}/pre-orders/",
+        {"dish": flan.pk, "quantity": 1},
+        content_type="application/json",
+    )
+
+    assert refused.status_code == 403
+    with inside(restaurant_a):
+        assert Dish.objects.get(pk=flan.pk).stock == 5
