@@ -154,12 +154,12 @@ def customer_export(*, customer: Customer) -> dict:
             "city": customer.city,
             "notes": customer.notes,
             "marketing_consent": customer.marketing_consent,
-            "created_at": customer.created_at.isoformat(),
+            "created_at": timezone.localtime(customer.created_at).isoformat(),
         },
         "reservations": [
             {
                 "reference": reservation.reference,
-                "starts_at": reservation.starts_at.isoformat(),
+                "starts_at": timezone.localtime(reservation.starts_at).isoformat(),
                 "party_size": reservation.party_size,
                 "status": reservation.status,
                 "source": reservation.source,
