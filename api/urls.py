@@ -3,8 +3,8 @@ all), the OpenAPI schema and its docs.
 
 Each module of doors declares ``ROUTES``: (prefix, viewset, basename) triples."""
 
-from django.http import JsonResponse
-from django.urls import path, re_path
+from django.http import HttpResponseRedirect, JsonResponse
+from django.urls import Resolver404, path, re_path, resolve
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.exceptions import NotFound
@@ -33,7 +33,18 @@ urlpatterns = [
 
 @csrf_exempt  # no write happens here: a stray PATCH is a 404 too, not a CSRF page
 def not_found(request, rest=""):
-    """Any other path under /api/v1/: the API's 404, not a web page."""
+    """Any other path under /api/v1/: the API's 404, not a web page; a path missing only its
+    final slash is sent to it (308 keeps the method and body)."""
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/", urlconf=getattr(request, "urlconf", None))
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponseRedirect(
+                request.path + "/" + (f"?{query}" if query else ""), status=308
+            )
     return JsonResponse(
         {"code": NotFound.default_code, "message": str(NotFound.default_detail), "fields": {}},
         status=404,

@@ -256,3 +256,13 @@ def test_twenty_posts_at_once_with_one_key_make_one_table(
     assert len({answer.json()["id"] for answer in answers}) == 1
     assert sum(answer.headers.get("Idempotent-Replayed") == "true" for answer in answers) == 19
     assert tables_of(committed_restaurant) == ["K20"]
+
+
+def test_a_path_without_its_final_slash_is_sent_on_and_an_unknown_one_is_a_json_404(api):
+    unslashed = api.get("/api/v1/tables?page_size=2")
+    unknown = api.patch("/api/v1/tables/1.5/", {}, content_type="application/json")
+
+    assert unslashed.status_code == 308
+    assert unslashed["Location"] == "/api/v1/tables/?page_size=2"
+    assert unknown.status_code == 404
+    assert unknown.json() == {"code": "not_found", "message": "No encontrado.", "fields": {}}
