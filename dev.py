@@ -6,7 +6,8 @@
     python3 dev.py lint     ruff check and format check, and the apps' import contracts
     python3 dev.py manage   run a manage.py command against the same servers
     python3 dev.py messages update and compile the es/en translation catalogs
-    python3 dev.py bench    run the benchmarks under bench/ and print their figures (or: bench live)
+    python3 dev.py bench    run the benchmarks under bench/ and print their figures (or: bench live;
+                            one bench takes its own options: bench forecast --csv FILE)
     python3 dev.py mutate   mutation testing of the no-double-booking guards (mutmut)
 
 The first call creates .venv and installs the requirements. When DATABASE_URL or
@@ -403,7 +404,7 @@ def command_bench(options) -> int:
             # As a module: bench/ is not put first on the path, where bench/http.py would
             # stand in for the standard library's http.
             failed |= subprocess.run(
-                [sys.executable, "-m", f"bench.{script.stem}"], cwd=ROOT, env=env
+                [sys.executable, "-m", f"bench.{script.stem}", *options.args], cwd=ROOT, env=env
             ).returncode
         return failed
 
@@ -639,7 +640,7 @@ def main() -> int:
     lint.set_defaults(handler=command_lint)
     bench = commands.add_parser("bench", help="run the benchmarks under bench/")
     bench.add_argument("names", nargs="*", help="only these (e.g. availability live)")
-    bench.set_defaults(handler=command_bench)
+    bench.set_defaults(handler=command_bench, args=[])
     messages = commands.add_parser("messages", help="update and compile the translation catalogs")
     messages.add_argument("--compile-only", action="store_true")
     messages.set_defaults(handler=command_messages)
@@ -655,6 +656,9 @@ def main() -> int:
     mutate.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
     mutate.set_defaults(handler=command_mutate)
     options, passthrough = parser.parse_known_args()
+    # One bench named: the rest is its own (bench forecast --csv FILE).
+    if passthrough and options.command == "bench" and len(options.names) == 1:
+        options.args, passthrough = passthrough, []
     if passthrough and options.command not in {"test", "manage"}:
         parser.error(f"unrecognized arguments: {' '.join(passthrough)}")
     if options.command in {"test", "manage"}:

@@ -52,7 +52,7 @@ HOLIDAY_WINDOW = 14
 HOLIDAY_LOOKBACK = 2 * 365
 # Pseudo-observations pulling a holiday's effect to the mean of all holidays, and that to 0.
 HOLIDAY_PRIOR = 1.0
-CALIBRATION_ORIGINS = 56
+CALIBRATION_ORIGINS = 84
 MIN_RESIDUALS = 20
 HOUR_PROFILE_DAYS = 56
 HOUR_PROFILE_HALF_LIFE = 28.0
@@ -317,7 +317,9 @@ class _Point:
 
 class _Model:
     def __init__(self, history: Mapping[date, float], *, closed: ClosedDays, holidays: Holidays):
-        self.values = {day.toordinal(): math.log1p(max(count, 0.0)) for day, count in history.items()}
+        self.values = {
+            day.toordinal(): math.log1p(max(count, 0.0)) for day, count in history.items()
+        }
         names = holidays if isinstance(holidays, Mapping) else dict.fromkeys(holidays, "")
         self.holidays = {day.toordinal(): name for day, name in names.items()}
         if callable(closed):
@@ -406,13 +408,14 @@ class _Model:
         weights = [0.5 ** (-t / LEVEL_HALF_LIFE) for t in times]
         line = _fit(times, values, weights)
         # Clip the shocks (a storm, a private event) and fit again.
-        residuals = [v - line[0] - line[1] * (t - line[2]) for t, v in zip(times, values, strict=True)]
+        residuals = [
+            v - line[0] - line[1] * (t - line[2]) for t, v in zip(times, values, strict=True)
+        ]
         spread = 1.4826 * median(abs(r) for r in residuals)
         if spread > 0:
             bound = 2.5 * spread
             values = [
-                v - r + min(max(r, -bound), bound)
-                for v, r in zip(values, residuals, strict=True)
+                v - r + min(max(r, -bound), bound) for v, r in zip(values, residuals, strict=True)
             ]
             line = _fit(times, values, weights)
         mean, slope, centre, slope_variance, mean_variance = line
@@ -462,7 +465,9 @@ class _Model:
         overall = sum(every) / (len(every) + HOLIDAY_PRIOR)
         learned: dict[str | None, float] = {None: overall}
         for name, effects in by_name.items():
-            learned[name] = (sum(effects) + HOLIDAY_PRIOR * overall) / (len(effects) + HOLIDAY_PRIOR)
+            learned[name] = (sum(effects) + HOLIDAY_PRIOR * overall) / (
+                len(effects) + HOLIDAY_PRIOR
+            )
         if "" in learned:  # unnamed holidays: one shared effect
             learned[""] = overall
         return learned
@@ -535,10 +540,13 @@ def _fit(times, values, weights):
         if spread
         else 0.0
     )
-    residual = sum(
-        w * (v - mean - slope * (t - centre)) ** 2
-        for t, v, w in zip(times, values, weights, strict=True)
-    ) / total
+    residual = (
+        sum(
+            w * (v - mean - slope * (t - centre)) ** 2
+            for t, v, w in zip(times, values, weights, strict=True)
+        )
+        / total
+    )
     effective = total * total / sum(w * w for w in weights)
     variance = residual * effective / max(effective - 2, 1.0)
     return mean, slope, centre, variance / spread if spread else math.inf, variance / effective
@@ -567,11 +575,11 @@ def _calibrate(errors: list[tuple[int, int, float]], level: float) -> tuple[floa
 
 class _HourModel:
     def __init__(self, history, *, closed: ClosedDays, holidays: Holidays):
-        self.hours = {
+        self.counts = {
             day.toordinal(): {hour: max(count, 0.0) for hour, count in hours.items()}
             for day, hours in history.items()
         }
-        totals = {date.fromordinal(day): sum(hours.values()) for day, hours in self.hours.items()}
+        totals = {date.fromordinal(day): sum(hours.values()) for day, hours in self.counts.items()}
         self.days = _Model(totals, closed=closed, holidays=holidays)
         self.shares: dict[int, list[dict[int, float]]] = {}
 
@@ -582,7 +590,7 @@ class _HourModel:
         sums: list[dict[int, float]] = [{} for _ in range(8)]  # 7: every weekday
         for day in self.days._ordinary_between(origin - HOUR_PROFILE_DAYS, origin):
             weight = 0.5 ** ((origin - day) / HOUR_PROFILE_HALF_LIFE)
-            for hour, count in self.hours[day].items():
+            for hour, count in self.counts[day].items():
                 for bucket in (_weekday(day), 7):
                     sums[bucket][hour] = sums[bucket].get(hour, 0.0) + weight * count
         shares = []
@@ -603,7 +611,7 @@ class _HourModel:
             for past, target, _error in self.days.residuals(origin, near):
                 day_forecast = math.expm1(self.days.point(past).logs[target])
                 for hour, share in self.share(past, target).items():
-                    actual = self.hours[target].get(hour, 0.0)
+                    actual = self.counts[target].get(hour, 0.0)
                     error = math.log1p(actual) - math.log1p(day_forecast * share)
                     errors.append((past, target, error))
         return _calibrate(errors, level)
@@ -639,5 +647,3 @@ class _HourModel:
                     )
                 )
         return forecasts
-
-

@@ -190,7 +190,7 @@ def synth_history(profile: Profile, *, seed: int = 0, days: int = 500) -> SynthH
         shock = 1.0
         if rng.random() < profile.shock_rate:
             shock = rng.uniform(0.3, 0.7) if rng.random() < 0.5 else rng.uniform(1.4, 2.0)
-        noise = math.exp(rng.gauss(-profile.noise**2 / 2, profile.noise))
+        noise = math.exp(rng.gauss(-(profile.noise**2) / 2, profile.noise))
         mean = profile.base * weekday * season * trend * effects.get(name, 1.0) * shock * noise
         covers = _count(rng, mean)
         daily[day] = float(covers)
