@@ -22,6 +22,4 @@ MESSAGES = [
     gettext_noop("Ensure this field has no more than {max_length} elements."),
     gettext_noop("Ensure this value is greater than or equal to {min_value}."),
     gettext_noop("Ensure this value is less than or equal to {max_value}."),
-    gettext_noop("Enter a valid email address."),
-    gettext_noop("Enter a valid URL."),
 ]
