@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from analytics import services
-from analytics.models import Alert, MetricsSnapshot
+from analytics.models import Alert, DailyRollup, MetricsSnapshot
 from restaurants.admin import ReadOnlyModelAdmin, StaffModelAdmin
 
 
@@ -76,3 +76,50 @@ class MetricsSnapshotAdmin(ReadOnlyModelAdmin):
     date_hierarchy = "hour"
     list_filter = ["hour"]
     search_fields = ["hour"]
+
+
+@admin.register(DailyRollup)
+class DailyRollupAdmin(ReadOnlyModelAdmin):
+    """A service day summed, written by the metrics job and the backfill: read-only."""
+
+    list_display = [
+        "day",
+        "reservations",
+        "covers_booked",
+        "covers_seated",
+        "no_shows",
+        "cancellations",
+        "average_party_size",
+        "turn_minutes",
+        "revenue",
+        "paid_notes",
+        "spend_per_cover",
+        "new_customers",
+        "returning_customers",
+        "lead_time_hours",
+    ]
+    date_hierarchy = "day"
+    list_filter = ["day"]
+    search_fields = ["day"]
+    readonly_fields = [
+        "day",
+        "reservations",
+        "covers_booked",
+        "covers_seated",
+        "no_shows",
+        "no_show_covers",
+        "cancellations",
+        "by_source",
+        "covers_by_hour",
+        "average_party_size",
+        "turn_minutes",
+        "turn_by_party_size",
+        "revenue",
+        "paid_notes",
+        "paid_covers",
+        "spend_per_cover",
+        "new_customers",
+        "returning_customers",
+        "lead_time_hours",
+        "updated_at",
+    ]

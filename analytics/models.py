@@ -106,3 +106,85 @@ class MetricsSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.hour:%Y-%m-%d %H:%M}"
+
+
+class DailyRollup(models.Model):
+    """One service day of the book and the till, summed: what reports over months read
+    instead of the reservations themselves. Written by the metrics job and the backfill
+    command (``daily_rollup_compute``), never by hand."""
+
+    day = models.DateField(
+        _("service day"),
+        unique=True,
+        help_text=_("The restaurant's service day; a late service after midnight is its day's."),
+    )
+    reservations = models.PositiveIntegerField(
+        _("reservations"), default=0, help_text=_("Bookings for the day, cancelled ones apart.")
+    )
+    covers_booked = models.PositiveIntegerField(
+        _("covers booked"), default=0, help_text=_("Guests of those bookings.")
+    )
+    covers_seated = models.PositiveIntegerField(
+        _("covers seated"), default=0, help_text=_("Guests of the parties seated or finished.")
+    )
+    no_shows = models.PositiveIntegerField(_("no-shows"), default=0)
+    no_show_covers = models.PositiveIntegerField(_("no-show covers"), default=0)
+    cancellations = models.PositiveIntegerField(_("cancellations"), default=0)
+    by_source = models.JSONField(
+        _("by source"),
+        default=dict,
+        blank=True,
+        help_text=_("Bookings and covers by where they were made."),
+    )
+    covers_by_hour = models.JSONField(
+        _("covers by hour"),
+        default=dict,
+        blank=True,
+        help_text=_("Covers booked by local hour of arrival."),
+    )
+    average_party_size = models.DecimalField(
+        _("average party size"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    turn_minutes = models.DecimalField(
+        _("average turn (minutes)"),
+        max_digits=9,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_("From seating to finishing, over the finished parties."),
+    )
+    turn_by_party_size = models.JSONField(
+        _("turn by party size"),
+        default=dict,
+        blank=True,
+        help_text=_("Finished parties and their average turn in minutes, by party size."),
+    )
+    revenue = models.DecimalField(_("revenue"), max_digits=12, decimal_places=2, default=0)
+    paid_notes = models.PositiveIntegerField(_("paid notes"), default=0)
+    paid_covers = models.PositiveIntegerField(
+        _("paid covers"), default=0, help_text=_("Guests of the parties whose note was paid.")
+    )
+    spend_per_cover = models.DecimalField(
+        _("spend per cover"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    new_customers = models.PositiveIntegerField(
+        _("new customers"), default=0, help_text=_("Customers booked for the first time.")
+    )
+    returning_customers = models.PositiveIntegerField(_("returning customers"), default=0)
+    lead_time_hours = models.DecimalField(
+        _("booking lead time (hours)"),
+        max_digits=9,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_("Median time between booking and arrival."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("daily roll-up")
+        verbose_name_plural = _("daily roll-ups")
+        ordering = ["-day"]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d}"

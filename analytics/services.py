@@ -1,5 +1,5 @@
 """Alerts (raised by the scheduled checks, acknowledged and resolved by staff), hourly
-metrics and their clean-up."""
+metrics, daily roll-ups and their clean-up."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from analytics.models import (
     AlertKind,
     AlertSeverity,
     AlertStatus,
+    DailyRollup,
     MetricsSnapshot,
 )
 from reservations.selectors import booking_policy_get, floor_occupancy, is_open_at
@@ -235,3 +236,68 @@ def analytics_cleanup(*, now: dt.datetime | None = None) -> int:
         while batch := list(queryset.values_list("pk", flat=True)[:CLEANUP_BATCH]):
             deleted += queryset.model.objects.filter(pk__in=batch).delete()[0]
     return deleted
+
+
+# --- Daily roll-ups --------------------------------------------------------------------------
+
+# Days before today whose book still changes (a late no-show, a note paid the morning after):
+# recomputed by the scheduled job, at most once an hour each.
+ROLLUP_RECENT_DAYS = 3
+ROLLUP_RECENT_EVERY = dt.timedelta(hours=1)
+# How far back the scheduled job fills days that have no roll-up (older ones: the backfill).
+ROLLUP_CATCH_UP_DAYS = 31
+ROLLUP_FIGURES = [
+    field.name
+    for field in DailyRollup._meta.concrete_fields
+    if field.name not in ("id", "day", "updated_at")
+]
+
+
+def daily_rollup_compute(*, day: dt.date) -> DailyRollup:
+    """Compute service day ``day``'s roll-up from the book and the notes, and write it over
+    the one kept: one statement, so running it twice, or twice at once, leaves one row."""
+    rollup = DailyRollup(day=day, **selectors.day_figures(day=day))
+    DailyRollup.objects.bulk_create(
+        [rollup],
+        update_conflicts=True,
+        unique_fields=["day"],
+        update_fields=[*ROLLUP_FIGURES, "updated_at"],
+    )
+    return rollup
+
+
+def daily_rollups_refresh(*, now: dt.datetime | None = None) -> int:
+    """Bring the roll-ups up to date (the metrics job); returns how many days it wrote.
+
+    Today's on every run; the last few days' again when an hour old, their book and notes
+    still moving; and any day of the last month without one (the job was stopped, the
+    restaurant is new). A steady run reads one list of days and computes one.
+    """
+    now = now or timezone.now()
+    today = selectors.service_day_at(now)
+    oldest = today - dt.timedelta(days=ROLLUP_CATCH_UP_DAYS)
+    kept = dict(
+        DailyRollup.objects.filter(day__range=(oldest, today)).values_list("day", "updated_at")
+    )
+    recent_from = today - dt.timedelta(days=ROLLUP_RECENT_DAYS)
+    days = [
+        day
+        for day in (
+            oldest + dt.timedelta(days=offset) for offset in range(ROLLUP_CATCH_UP_DAYS + 1)
+        )
+        if day == today
+        or day not in kept
+        or (day >= recent_from and kept[day] <= now - ROLLUP_RECENT_EVERY)
+    ]
+    for day in days:
+        daily_rollup_compute(day=day)
+    return len(days)
+
+
+def daily_rollups_backfill(*, days: int, now: dt.datetime | None = None) -> int:
+    """Compute again the roll-ups of the last ``days`` service days up to today (after an
+    import, or for a restaurant that had none); returns how many it wrote."""
+    today = selectors.service_day_at(now or timezone.now())
+    for offset in range(days):
+        daily_rollup_compute(day=today - dt.timedelta(days=offset))
+    return days

@@ -12,6 +12,12 @@ def metrics_take() -> int:
     return services.metrics_take()
 
 
+@restaurant_task("analytics.rollups")
+def daily_rollups_refresh() -> int:
+    """Bring the daily roll-ups up to date (part of the metrics job)."""
+    return services.daily_rollups_refresh()
+
+
 @restaurant_task("analytics.alerts")
 def alerts_check() -> int:
     """Raise the alerts the floor calls for now."""

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 # job → the tasks run for each restaurant (each app cleans up its own records)
 JOBS: dict[str, tuple[str, ...]] = {
     "activate": ("booking.clock",),
-    "metrics": ("analytics.metrics",),
+    "metrics": ("analytics.metrics", "analytics.rollups"),
     "alerts": ("analytics.alerts",),
     "cleanup": ("analytics.cleanup", "assistant.cleanup"),
     "reminders": ("notifications.reminders",),

@@ -87,12 +87,13 @@ def test_every_admin_page_loads_for_a_manager(manager, floor, restaurant_a):
         assert changelist.status_code == 200, meta.label
         add = manager.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_add"))
         # Singletons, history, groups (roles are declared in code), notes (issued from
-        # a reservation), alerts (raised by the scheduled checks), the message log, the
+        # a reservation), alerts and figures (the scheduled jobs'), the message log, the
         # partners' deliveries and customers' chats are not added by hand.
         read_only = meta.label in {
             "analytics.Alert",
             "assistant.Conversation",
             "analytics.MetricsSnapshot",
+            "analytics.DailyRollup",
             "billing.ConsumptionNote",
             "reservations.BookingPolicy",
             "reservations.StatusChange",
