@@ -23,7 +23,6 @@ from api.serializers.notes import (
 from billing import selectors, services
 from billing.models import ConsumptionNote, NoteLine, NoteStatus
 from booking.services.notes import booking_note_charge
-from restaurants.pagination import Cursor
 from restaurants.parsers import CheckedQueryParameters
 from restaurants.permissions import needs
 
@@ -112,13 +111,6 @@ def _step(summary: str, request=None, examples=(), **options):
     )
 
 
-class NoteCursor(Cursor):
-    """The number sorts by service day, then by issue: the newest service day first, as the
-    admin lists them (a note issued today for tomorrow's booking comes before yesterday's)."""
-
-    ordering = "-number"
-
-
 class NoteViewSet(CheckedQueryParameters, viewsets.ReadOnlyModelViewSet):
     """The restaurant's consumption notes, and the cashier's steps on them. Every change goes
     through the billing services, which refuse what the admin refuses (a finalised note is
@@ -128,7 +120,9 @@ class NoteViewSet(CheckedQueryParameters, viewsets.ReadOnlyModelViewSet):
         "lines", "payments"
     )
     serializer_class = NoteSerializer
-    pagination_class = NoteCursor
+    # The number sorts by service day, then by issue: the newest service day first, as the
+    # admin lists them (a note issued today for tomorrow's booking comes before yesterday's).
+    ordering = "-number"
 
     def get_permissions(self):
         return [needs(*NOTE_PERMISSIONS.get(self.action, (VIEW,)))()]

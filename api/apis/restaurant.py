@@ -38,7 +38,6 @@ from menu.models import Category, Dish
 from notifications.models import Channel, Message, MessageStatus
 from reservations.models import BookingPolicy, ClosedDate, OpeningPeriod
 from reservations.services import policy as policy_services
-from restaurants.pagination import Cursor
 from restaurants.parsers import CheckedQueryParameters
 from restaurants.permissions import needs
 
@@ -132,10 +131,6 @@ ACTIVE_PARAMETER = OpenApiParameter(
 )
 
 
-def _ordered(*fields: str) -> type[Cursor]:
-    return type("Cursor", (Cursor,), {"ordering": fields})
-
-
 # --- Settings ----------------------------------------------------------------------------
 
 
@@ -197,7 +192,7 @@ class OpeningPeriodViewSet(CheckedQueryParameters, viewsets.ModelViewSet):
 
     queryset = OpeningPeriod.objects.all()
     serializer_class = OpeningPeriodSerializer
-    pagination_class = _ordered("weekday", "opens_at")
+    ordering = ("weekday", "opens_at")
 
     def perform_create(self, serializer):
         serializer.instance = policy_services.opening_period_save(
@@ -226,7 +221,7 @@ class ClosedDateViewSet(CheckedQueryParameters, viewsets.ModelViewSet):
 
     queryset = ClosedDate.objects.all()
     serializer_class = ClosedDateSerializer
-    pagination_class = _ordered("date")
+    ordering = ("date",)
 
     def perform_create(self, serializer):
         serializer.instance = policy_services.closed_date_save(
@@ -280,7 +275,7 @@ class _MenuViewSet(
 class CategoryViewSet(_MenuViewSet):
     queryset = Category.objects.all()
     serializer_class = CategorySerializer
-    pagination_class = _ordered("menu_order", "name")
+    ordering = ("menu_order", "name")
 
     @staticmethod
     def save(category, changes):
@@ -304,7 +299,7 @@ class CategoryViewSet(_MenuViewSet):
 class DishViewSet(_MenuViewSet):
     queryset = Dish.objects.all()
     serializer_class = DishSerializer
-    pagination_class = _ordered("category_id", "name")
+    ordering = ("category_id", "name")
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -385,7 +380,7 @@ class MetricsSnapshotViewSet(CheckedQueryParameters, viewsets.ReadOnlyModelViewS
 
     queryset = MetricsSnapshot.objects.all()
     serializer_class = MetricsSnapshotSerializer
-    pagination_class = _ordered("-hour")
+    ordering = ("-hour",)
 
     def get_queryset(self):
         queryset = super().get_queryset()
