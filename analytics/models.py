@@ -159,6 +159,24 @@ class DailyRollup(models.Model):
         blank=True,
         help_text=_("Finished parties and their average turn in minutes, by party size."),
     )
+    seated_by_hour = models.JSONField(
+        _("covers seated by hour"),
+        default=dict,
+        blank=True,
+        help_text=_("Guests of the parties seated or finished, by local hour of arrival."),
+    )
+    by_table = models.JSONField(
+        _("by table"),
+        default=dict,
+        blank=True,
+        help_text=_("Bookings and covers by table code, cancelled ones apart."),
+    )
+    dishes = models.JSONField(
+        _("dishes"),
+        default=dict,
+        blank=True,
+        help_text=_("Pre-ordered and sold quantities and revenue by dish."),
+    )
     revenue = models.DecimalField(_("revenue"), max_digits=12, decimal_places=2, default=0)
     paid_notes = models.PositiveIntegerField(_("paid notes"), default=0)
     paid_covers = models.PositiveIntegerField(
@@ -188,3 +206,48 @@ class DailyRollup(models.Model):
 
     def __str__(self):
         return f"{self.day:%Y-%m-%d}"
+
+
+class Forecast(models.Model):
+    """The expected covers of one service day (``hour`` empty) or one local hour of it, as
+    the forecast job last computed them: what the dashboard, the floor and the API read."""
+
+    day = models.DateField(_("service day"))
+    hour = models.PositiveSmallIntegerField(
+        _("hour"), null=True, blank=True, help_text=_("Local hour; empty for the whole day.")
+    )
+    horizon = models.PositiveSmallIntegerField(
+        _("days ahead"), help_text=_("1 for the day the forecast was made on.")
+    )
+    expected = models.DecimalField(_("expected covers"), max_digits=9, decimal_places=1)
+    low = models.DecimalField(_("at least"), max_digits=9, decimal_places=1)
+    high = models.DecimalField(_("at most"), max_digits=9, decimal_places=1)
+    booked = models.PositiveIntegerField(_("booked covers"), default=0)
+    confidence = models.DecimalField(
+        _("confidence"),
+        max_digits=4,
+        decimal_places=3,
+        help_text=_("Share of past days whose guests fell inside the range given for them."),
+    )
+    closed = models.BooleanField(_("closed"), default=False)
+    factors = models.JSONField(_("factors"), default=dict, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("forecast")
+        verbose_name_plural = _("forecasts")
+        ordering = ["day", "hour"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "hour"], name="forecast_one_per_hour", nulls_distinct=False
+            ),
+            models.CheckConstraint(
+                condition=models.Q(low__lte=models.F("expected"))
+                & models.Q(expected__lte=models.F("high")),
+                name="forecast_expected_inside_range",
+            ),
+        ]
+
+    def __str__(self):
+        when = f"{self.day:%Y-%m-%d}" + (f" {self.hour:02d}h" if self.hour is not None else "")
+        return f"{when}: {self.expected}"

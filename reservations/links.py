@@ -21,16 +21,32 @@ def _schema_salt() -> str:
     return f"comensal.manage:{connection.schema_name}"
 
 
+def _signer() -> signing.Signer:
+    return signing.Signer(salt=_schema_salt())
+
+
 def manage_token_for(reservation: Reservation) -> str:
-    """The signed token of a reservation's manage link; it expires after the booking."""
+    """The signed token of a reservation's manage link; it expires after the booking.
+
+    The same booking always gets the same link (the expiry lives in the payload, not in a
+    signing time), so a form sent twice or a message sent again points at one address.
+    """
     expires = int((reservation.ends_at + MANAGE_LINK_GRACE).timestamp())
-    return signing.dumps({"r": reservation.reference, "e": expires}, salt=_schema_salt())
+    return _signer().sign_object({"r": reservation.reference, "e": expires}, compress=True)
+
+
+def _token_data(token: str) -> dict:
+    try:
+        return _signer().unsign_object(token)
+    except signing.BadSignature:
+        # Links sent before they were made stable carry a signing time as well.
+        return signing.loads(token, salt=_schema_salt())
 
 
 def reservation_for_token(token: str, *, now: dt.datetime | None = None) -> Reservation:
     """The reservation a manage link points to; a tampered or expired link is refused."""
     try:
-        data = signing.loads(token, salt=_schema_salt())
+        data = _token_data(token)
         reservation = Reservation.objects.select_related("customer", "table").get(
             reference=data["r"]
         )

@@ -91,6 +91,18 @@ class BookingPolicy(models.Model):
     low_occupancy_cooldown_minutes = models.PositiveSmallIntegerField(
         _("low occupancy alert: not again within (minutes)"), default=30
     )
+    prediction_anomaly_percent = models.PositiveSmallIntegerField(
+        _("prediction anomaly alert at (%)"),
+        default=30,
+        validators=[MaxValueValidator(1000)],
+        help_text=_(
+            "Raised when the guests in the restaurant depart from the forecast for the hour "
+            "by more than this share of it."
+        ),
+    )
+    prediction_anomaly_cooldown_minutes = models.PositiveSmallIntegerField(
+        _("prediction anomaly alert: not again within (minutes)"), default=60
+    )
     table_conflict_cooldown_minutes = models.PositiveSmallIntegerField(
         _("table conflict alert: not again within (minutes)"), default=10
     )

@@ -140,6 +140,7 @@ class RestaurantAdmin(admin.ModelAdmin):
             "timezone",
             "currency",
             "language",
+            "country",
             "is_active",
             "created_at",
         ]

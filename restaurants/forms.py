@@ -57,7 +57,7 @@ class RestaurantCreationForm(forms.ModelForm):
 
     class Meta:
         model = Restaurant
-        fields = ["name", "slug", "plan", "timezone", "currency", "language"]
+        fields = ["name", "slug", "plan", "timezone", "currency", "language", "country"]
 
     def clean(self):
         cleaned = super().clean()

@@ -1,5 +1,7 @@
 import zoneinfo
 
+import holidays
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +46,15 @@ class ForgetsHosts:
         return result
 
 
+def validate_country(value: str) -> None:
+    """A country whose public holidays are known (the ``holidays`` package's list)."""
+    if value and value not in holidays.list_supported_countries():
+        raise ValidationError(
+            _("«%(code)s» is not a country code whose holidays are known (MX, ES, EC …).")
+            % {"code": value}
+        )
+
+
 class Restaurant(ForgetsHosts, TenantMixin):
     """A restaurant: one tenant, with its own PostgreSQL schema."""
 
@@ -63,6 +74,14 @@ class Restaurant(ForgetsHosts, TenantMixin):
     language = models.CharField(
         _("language"), max_length=5, choices=Language.choices, default=Language.SPANISH
     )
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        blank=True,
+        default="",
+        validators=[validate_country],
+        help_text=_("Two-letter ISO code (MX, ES, EC …): its public holidays shape the forecast."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -77,6 +96,9 @@ class Restaurant(ForgetsHosts, TenantMixin):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(currency__regex=r"^[A-Z]{3}$"), name="restaurant_currency_iso"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(country__regex=r"^([A-Z]{2})?$"), name="restaurant_country_iso"
             ),
         ]
 

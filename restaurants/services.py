@@ -12,7 +12,15 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, tenant_context
 
 from restaurants import roles
-from restaurants.models import RESERVED_SLUGS, SLUG_PATTERN, Domain, Language, Plan, Restaurant
+from restaurants.models import (
+    RESERVED_SLUGS,
+    SLUG_PATTERN,
+    Domain,
+    Language,
+    Plan,
+    Restaurant,
+    validate_country,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +50,9 @@ def restaurant_domain_for(slug: str) -> str:
     return f"{slug}.{settings.TENANT_BASE_DOMAIN}"
 
 
-def _validate_attributes(*, name: str, plan: str, timezone: str, currency: str, language: str):
+def _validate_attributes(
+    *, name: str, plan: str, timezone: str, currency: str, language: str, country: str = ""
+):
     errors = {}
     if not name.strip():
         errors["name"] = _("The restaurant needs a name.")
@@ -56,6 +66,10 @@ def _validate_attributes(*, name: str, plan: str, timezone: str, currency: str, 
         }
     if not re.fullmatch(r"[A-Z]{3}", currency):
         errors["currency"] = _("The currency must be a three-letter ISO code (e.g. USD).")
+    try:
+        validate_country(country)
+    except ValidationError as error:
+        errors["country"] = error.messages[0]
     if language not in Language.values:
         errors["language"] = _("Unknown language '%(lang)s'; choose es or en.") % {"lang": language}
     if errors:
@@ -83,6 +97,7 @@ def restaurant_create_validate(
     language: str,
     manager_email: str,
     manager_password: str,
+    country: str = "",
 ) -> dict:
     """Check everything a new restaurant needs; returns the cleaned values.
 
@@ -95,6 +110,7 @@ def restaurant_create_validate(
         "timezone": timezone,
         "currency": (currency or "").strip().upper(),
         "language": language,
+        "country": (country or "").strip().upper(),
         "manager_email": (manager_email or "").strip().lower(),
         "manager_password": manager_password or "",
     }
@@ -107,6 +123,7 @@ def restaurant_create_validate(
             timezone=timezone,
             currency=values["currency"],
             language=language,
+            country=values["country"],
         ),
         lambda: _validate_manager(
             email=values["manager_email"], password=values["manager_password"]
@@ -131,6 +148,7 @@ def restaurant_create(
     timezone: str = "America/Mexico_City",
     currency: str = "USD",
     language: str = Language.SPANISH,
+    country: str = "",
     manager_email: str,
     manager_password: str,
 ) -> Restaurant:
@@ -145,6 +163,7 @@ def restaurant_create(
         timezone=timezone,
         currency=currency,
         language=language,
+        country=country,
         manager_email=manager_email,
         manager_password=manager_password,
     )
@@ -158,6 +177,7 @@ def restaurant_create(
             timezone=timezone,
             currency=values["currency"],
             language=language,
+            country=values["country"],
         )
         restaurant.save(verbosity=0)
         Domain.objects.create(

@@ -334,11 +334,17 @@ def test_a_tampered_expired_or_foreign_manage_link_is_refused(web, floor, day, r
     assert tampered.status_code == 404
     assert "no es válido" in tampered.content.decode()
 
-    expired_token = signing.dumps(
-        {"r": reservation.reference, "e": 1_000_000}, salt="comensal.manage:casa_azul"
+    expired_token = signing.Signer(salt="comensal.manage:casa_azul").sign_object(
+        {"r": reservation.reference, "e": 1_000_000}
     )
     expired = web.get(f"/booking/{expired_token}/")
     assert expired.status_code == 404 and "ha caducado" in expired.content.decode()
+
+    # A link sent before links were made stable (it carries a signing time) still opens.
+    earlier = signing.dumps(
+        {"r": reservation.reference, "e": 4_000_000_000}, salt="comensal.manage:casa_azul"
+    )
+    assert web.get(f"/booking/{earlier}/").status_code == 200
 
     foreign = Client(HTTP_HOST=host_of(restaurant_b)).get(f"/booking/{token}/")
     assert foreign.status_code == 404

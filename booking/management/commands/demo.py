@@ -41,6 +41,7 @@ class Command(BaseCommand):
             timezone="America/Mexico_City",
             currency="USD",
             language="es",
+            country="MX",
             manager_email=MANAGER_EMAIL,
             manager_password=DEMO_PASSWORD,
         )

@@ -15,6 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--timezone", default="America/Mexico_City")
         parser.add_argument("--currency", default="USD")
         parser.add_argument("--language", default=Language.SPANISH, choices=Language.values)
+        parser.add_argument(
+            "--country", default="", help="ISO code whose public holidays shape the forecast."
+        )
         parser.add_argument("--manager-email", required=True)
         parser.add_argument("--manager-password", required=True)
 
@@ -27,6 +30,7 @@ class Command(BaseCommand):
                 timezone=options["timezone"],
                 currency=options["currency"],
                 language=options["language"],
+                country=options["country"],
                 manager_email=options["manager_email"],
                 manager_password=options["manager_password"],
             )
