@@ -22,6 +22,7 @@ PROVISION = {
     "timezone": "America/Bogota",
     "currency": "COP",
     "language": "es",
+    "country": "co",
     "manager_email": "Gerente@LaTerraza.test",
     "manager_password": "Arepas-con-queso-7",
 }
@@ -49,10 +50,11 @@ def test_provision_creates_the_restaurant_its_host_and_its_manager(db, capsys):
     provision()
 
     restaurant = Restaurant.objects.get(slug="la-terraza")
-    assert (restaurant.plan, restaurant.currency, restaurant.timezone) == (
+    assert (restaurant.plan, restaurant.currency, restaurant.timezone, restaurant.country) == (
         "enterprise",
         "COP",
         "America/Bogota",
+        "CO",
     )
     assert schema_exists("la_terraza")
     assert Domain.objects.get(tenant=restaurant).domain == "la-terraza.localhost"
@@ -100,6 +102,14 @@ def test_provision_refuses_a_bad_slug_and_creates_nothing(db, slug, message):
     assert list(Restaurant.objects.values_list("slug", "name")) == restaurants_before
     assert Domain.objects.count() == domains_before
     assert schemas() == schemas_before
+
+
+def test_provision_refuses_a_country_without_known_holidays_and_creates_nothing(db):
+    with pytest.raises(CommandError, match="«XX» no es un código de país"):
+        provision(country="xx")
+
+    assert not Restaurant.objects.filter(slug="la-terraza").exists()
+    assert not schema_exists("la_terraza")
 
 
 def test_provision_refuses_a_weak_password_and_creates_nothing(db):
