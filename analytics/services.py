@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from analytics import live, selectors
+from analytics import forecasts, live, selectors
 from analytics.models import (
     ALERT_TRANSITIONS,
     Alert,
@@ -19,6 +19,7 @@ from analytics.models import (
     AlertSeverity,
     AlertStatus,
     DailyRollup,
+    Forecast,
     MetricsSnapshot,
 )
 from reservations.selectors import booking_policy_get, floor_occupancy, is_open_at
@@ -174,7 +175,8 @@ def _raise_unless_cooling(
 
 
 def alerts_check(*, now: dt.datetime | None = None) -> list[Alert]:
-    """Raise the occupancy and table-conflict alerts the floor calls for now."""
+    """Raise the occupancy, table-conflict and prediction-anomaly alerts the floor calls for
+    now."""
 
     now = now or timezone.now()
     policy = booking_policy_get()
@@ -221,17 +223,47 @@ def alerts_check(*, now: dt.datetime | None = None) -> list[Alert]:
                 now=now,
             )
         )
+    raised.append(_prediction_anomaly(policy=policy, now=now))
     return [alert for alert in raised if alert is not None]
 
 
+def _prediction_anomaly(*, policy, now: dt.datetime) -> Alert | None:
+    """The guests seated now against those the hour's forecast expects in the house, while
+    the restaurant is open and the hour has a forecast: an alert past the policy's share."""
+    if not is_open_at(now):
+        return None
+    found = forecasts.expected_in_house_at(now)
+    if found is None:
+        return None
+    row, expected = found
+    seated = forecasts.guests_seated()
+    if abs(seated - expected) <= expected * policy.prediction_anomaly_percent / 100:
+        return None
+    return _raise_unless_cooling(
+        kind=AlertKind.PREDICTION_ANOMALY,
+        severity=AlertSeverity.LOW,
+        message=_("%(seated)s guests seated at %(hour)s against %(expected)s forecast.")
+        % {
+            "seated": seated,
+            "hour": f"{row.hour:02d}:00",
+            "expected": number_format(expected, decimal_pos=0),
+        },
+        subject="",
+        cooldown_minutes=policy.prediction_anomaly_cooldown_minutes,
+        now=now,
+    )
+
+
 def analytics_cleanup(*, now: dt.datetime | None = None) -> int:
-    """Delete metrics and resolved alerts older than the retention, in batches."""
+    """Delete metrics, resolved alerts and forecasts of days older than the retention, in
+    batches."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=booking_policy_get().retention_days)
     deleted = 0
     for queryset in (
         MetricsSnapshot.objects.filter(hour__lt=cutoff),
         Alert.objects.filter(status=AlertStatus.RESOLVED, resolved_at__lt=cutoff),
+        Forecast.objects.filter(day__lt=cutoff.date()),
     ):
         while batch := list(queryset.values_list("pk", flat=True)[:CLEANUP_BATCH]):
             deleted += queryset.model.objects.filter(pk__in=batch).delete()[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analytics import services
+from analytics import forecasts, services
 from restaurants.tasks import restaurant_task
 
 
@@ -24,7 +24,13 @@ def alerts_check() -> int:
     return len(services.alerts_check())
 
 
+@restaurant_task("analytics.forecast")
+def forecasts_refresh() -> int:
+    """Forecast the next 14 service days again, from the roll-ups and the book."""
+    return forecasts.forecasts_refresh()
+
+
 @restaurant_task("analytics.cleanup")
 def analytics_cleanup() -> int:
-    """Remove metrics and resolved alerts older than the retention."""
+    """Remove metrics, resolved alerts and forecasts older than the retention."""
     return services.analytics_cleanup()

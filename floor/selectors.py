@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from analytics import forecasts
 from analytics.live import alert_payload
 from analytics.models import Alert
 from assistant.live import conversation_payload
@@ -58,6 +59,7 @@ def live_state(*, day: dt.date | None = None) -> dict:
         "alerts": [alert_payload(alert) for alert in Alert.objects.unresolved()[:50]],
         "metrics": floor_occupancy(),
         "conversations": live_conversations(),
+        "forecast": forecasts.forecast_live_payload(),
     }
 
 

@@ -8,9 +8,11 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from analytics import services as alerts
+from analytics.forecasts import forecast_live_payload
 from analytics.models import Alert
 from assistant.models import HandoffReason, Speaker
 from booking.services.bookings import booking_transition
@@ -25,10 +27,27 @@ from reservations.models import (
 )
 from reservations.services.tables import table_set_status
 
+# Today's line of the forecast: written by the page, and again by its script on every state.
+FORECAST_TEXT = {
+    "day": gettext_lazy(
+        "About %(expected)s guests today (%(low)s–%(high)s); %(booked)s booked so far."
+    ),
+    "closed": gettext_lazy("Closed today."),
+    "none": gettext_lazy("No forecast for today yet."),
+}
+
+
+def _forecast_text(forecast: dict | None) -> str:
+    if forecast is None:
+        return str(FORECAST_TEXT["none"])
+    if forecast["closed"]:
+        return str(FORECAST_TEXT["closed"])
+    return str(FORECAST_TEXT["day"]) % forecast
+
 
 def live_floor(request):
-    """The floor by area, today's bookings on a timeline, the open alerts and the customers'
-    chats waiting for staff, kept live."""
+    """The floor by area, today's bookings on a timeline, the open alerts, tonight's forecast
+    and the customers' chats waiting for staff, kept live."""
     if not can_watch_floor(request.user):
         raise PermissionDenied
     labels = {
@@ -68,12 +87,16 @@ def live_floor(request):
             "no_chats": _("No chats waiting."),
             "waiting_since": _("waiting since"),
             "open_chat": _("Open the chat"),
+            "forecast": {name: str(line) for name, line in FORECAST_TEXT.items()},
         },
         "inbox_url": reverse("admin:assistant_conversation_changelist"),
     }
+    forecast = forecast_live_payload()
     context = {
         **admin.site.each_context(request),
         "title": _("Live floor"),
+        "forecast": forecast,
+        "forecast_text": _forecast_text(forecast),
         "labels": labels,
         "can_see_chats": can_see_chats(request.user),
         "can_change": request.user.has_perms(

@@ -50,6 +50,7 @@ EVENT_TYPES = frozenset(
         "metrics_updated",
         "conversation_waiting",
         "conversation_closed",
+        "forecast_updated",
     }
 )
 # Redis answers in a millisecond; one that takes longer than this is treated as down.

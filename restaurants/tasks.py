@@ -27,6 +27,7 @@ JOBS: dict[str, tuple[str, ...]] = {
     "activate": ("booking.clock",),
     "metrics": ("analytics.metrics", "analytics.rollups"),
     "alerts": ("analytics.alerts",),
+    "forecast": ("analytics.forecast",),
     "cleanup": ("analytics.cleanup", "assistant.cleanup"),
     "reminders": ("notifications.reminders",),
     "outbox": ("notifications.outbox",),

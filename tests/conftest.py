@@ -144,6 +144,8 @@ COMMITTED_TABLES = [
     "notifications_messagingsettings",
     "analytics_alert",
     "analytics_metricssnapshot",
+    "analytics_forecast",
+    "analytics_dailyrollup",
     "billing_payment",
     "billing_noteline",
     "billing_consumptionnote",

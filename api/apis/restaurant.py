@@ -1,4 +1,4 @@
-"""The restaurant's settings, menu, alerts, metrics and message log through the API.
+"""The restaurant's settings, menu, alerts, metrics, forecast and message log through the API.
 
 Reads need the admin's "view" permission of each model, writes its "add", "change" or
 "delete" one; every write goes through the owning app's services."""
@@ -21,14 +21,19 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from analytics import forecasts
 from analytics import services as analytics_services
 from analytics.models import Alert, AlertKind, AlertSeverity, AlertStatus, MetricsSnapshot
+from analytics.selectors import service_day_at
+from api.apis.reservations import OneObjectSchema
 from api.serializers.restaurant import (
     AlertSerializer,
     BookingPolicySerializer,
     CategorySerializer,
     ClosedDateSerializer,
     DishSerializer,
+    ForecastQuerySerializer,
+    ForecastSerializer,
     MessageSerializer,
     MetricsSnapshotSerializer,
     OpeningPeriodSerializer,
@@ -395,6 +400,42 @@ class MetricsSnapshotViewSet(CheckedQueryParameters, viewsets.ReadOnlyModelViewS
         return queryset
 
 
+class ForecastViewSet(CheckedQueryParameters, viewsets.ViewSet):
+    """The covers expected over the next service days (and, asked, hour by hour), as the
+    forecast job last computed them, with what to do about them."""
+
+    permission_classes = [needs("analytics.view_forecast")]
+    schema = OneObjectSchema()
+
+    @extend_schema(
+        summary="The forecast of the coming days, with recommendations",
+        parameters=[ForecastQuerySerializer],
+        responses=ForecastSerializer,
+    )
+    def list(self, request):
+        wanted = ForecastQuerySerializer(data=request.query_params)
+        wanted.is_valid(raise_exception=True)
+        start = wanted.validated_data.get("start") or service_day_at(timezone.now())
+        days = wanted.validated_data["days"]
+        rows = forecasts.forecast_days_ahead(start=start, days=days)
+        hours = (
+            forecasts.forecast_hours_ahead(start=start, days=days)
+            if wanted.validated_data["hours"]
+            else {}
+        )
+        for row in rows:
+            row.hours = hours.get(row.day, [])
+        return Response(
+            ForecastSerializer(
+                {
+                    "start": start,
+                    "days": rows,
+                    "recommendations": forecasts.forecast_recommendations(start=start, days=days),
+                }
+            ).data
+        )
+
+
 # --- Message log -------------------------------------------------------------------------
 
 
@@ -441,5 +482,6 @@ ROUTES: list = [
     ("dishes", DishViewSet, "dish"),
     ("alerts", AlertViewSet, "alert"),
     ("metrics", MetricsSnapshotViewSet, "metrics"),
+    ("forecast", ForecastViewSet, "forecast"),
     ("messages", MessageViewSet, "message"),
 ]

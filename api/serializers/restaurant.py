@@ -1,9 +1,14 @@
-"""What the API shows of the restaurant's settings, menu, alerts, metrics and message log."""
+"""What the API shows of the restaurant's settings, menu, alerts, metrics, forecast and
+message log."""
 
+import datetime as dt
+
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from analytics.models import Alert, MetricsSnapshot
+from analytics.forecast import MAX_HORIZON
+from analytics.models import Alert, Forecast, MetricsSnapshot
 from menu.models import Category, Dish
 from notifications.models import Message
 from notifications.selectors import masked, sees_contacts
@@ -32,6 +37,8 @@ class BookingPolicySerializer(serializers.ModelSerializer):
             "low_occupancy_percent",
             "low_occupancy_cooldown_minutes",
             "table_conflict_cooldown_minutes",
+            "prediction_anomaly_percent",
+            "prediction_anomaly_cooldown_minutes",
             "retention_days",
             "tax_rate",
             "cashier_discount_limit",
@@ -146,6 +153,94 @@ class MetricsSnapshotSerializer(serializers.ModelSerializer):
             "taken_at",
         ]
         read_only_fields = fields
+
+
+class ForecastQuerySerializer(serializers.Serializer):
+    start = serializers.DateField(
+        required=False,
+        help_text="The first service day (the restaurant's calendar); today's if absent.",
+    )
+    days = serializers.IntegerField(
+        required=False,
+        default=7,
+        min_value=1,
+        max_value=MAX_HORIZON,
+        help_text=f"How many days from the start (1 to {MAX_HORIZON}).",
+    )
+    hours = serializers.BooleanField(
+        required=False, default=False, help_text="Each day's hours too (true or false)."
+    )
+
+    def validate_start(self, start: dt.date) -> dt.date:
+        if start > dt.date.max - dt.timedelta(days=MAX_HORIZON):
+            raise serializers.ValidationError(_("Use a date before the year 9999."))
+        return start
+
+
+class ForecastHourSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Forecast
+        fields = ["hour", "expected", "low", "high", "booked", "confidence", "closed"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "hour": {
+                "help_text": "Local hour of arrival (a late service's hours after midnight "
+                "belong to its day, last)."
+            },
+            "expected": {"help_text": "Guests expected to arrive in the hour."},
+        }
+
+
+class ForecastDaySerializer(serializers.ModelSerializer):
+    date = serializers.DateField(source="day", read_only=True)
+    factors = serializers.JSONField(
+        read_only=True,
+        help_text="What the forecast is made of: level (an ordinary day lately, in covers), "
+        "weekday, trend, season and holiday (ratios, 1.0 = no effect), holiday_name and "
+        "booked. Empty when closed or without history.",
+    )
+    hours = ForecastHourSerializer(
+        many=True, read_only=True, help_text="Empty unless hours=true was asked."
+    )
+
+    class Meta:
+        model = Forecast
+        fields = [
+            "date",
+            "horizon",
+            "expected",
+            "low",
+            "high",
+            "booked",
+            "confidence",
+            "closed",
+            "factors",
+            "computed_at",
+            "hours",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {"expected": {"help_text": "Covers expected over the service day."}}
+
+
+class RecommendationSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=["staff_up", "open_terrace", "promotion"], help_text="What to do."
+    )
+    date = serializers.DateField()
+    hours = serializers.ListField(
+        child=serializers.IntegerField(),
+        allow_null=True,
+        min_length=2,
+        max_length=2,
+        help_text="From hour to hour (the second excluded); null for the whole day.",
+    )
+    message = serializers.CharField(help_text="In the caller's language.")
+
+
+class ForecastSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    days = ForecastDaySerializer(many=True, help_text="The days forecast, in order.")
+    recommendations = RecommendationSerializer(many=True)
 
 
 # --- Message log -------------------------------------------------------------------------

@@ -75,6 +75,7 @@ REQUIRED = {
     ("alert-resolve", "post"): "analytics.change_alert",
     ("metrics-list", "get"): "analytics.view_metricssnapshot",
     ("metrics-detail", "get"): "analytics.view_metricssnapshot",
+    ("forecast-list", "get"): "analytics.view_forecast",
     ("message-list", "get"): "notifications.view_message",
     ("message-detail", "get"): "notifications.view_message",
     ("note-list", "get"): "billing.view_consumptionnote",

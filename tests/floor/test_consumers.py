@@ -398,3 +398,27 @@ async def test_a_screen_that_takes_no_more_events_is_resynced_then_let_go(
     logged = [record.getMessage() for record in caplog.records]
     assert any("resyncs" in line and line.endswith("schema=carrera") for line in logged)
     assert any("let go schema=carrera" in line for line in logged)
+
+
+async def test_the_forecast_job_pushes_tonights_forecast_to_the_staff_socket(
+    open_socket, carrera, carla
+):
+    from analytics.forecasts import forecasts_refresh
+    from analytics.selectors import service_day_at
+
+    restaurant, _table = carrera
+    socket, _c, _ = await open_socket(CARRERA, cookie=carla)
+    first = await socket.receive_json_from(timeout=5)
+
+    def forecast():
+        from django.utils import timezone
+
+        forecasts_refresh()
+        return service_day_at(timezone.now())
+
+    today = await in_schema(restaurant, forecast)
+    pushed = await next_event(socket, "forecast_updated")
+
+    assert first["forecast"] is None
+    assert pushed["forecast"]["day"] == today.isoformat()
+    assert not pushed["forecast"]["closed"]

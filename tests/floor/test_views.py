@@ -144,3 +144,60 @@ def test_another_restaurants_manager_cannot_act_on_this_floor(client_a, booked, 
     with tenant_context(restaurant_a):
         reservation.refresh_from_db()
         assert reservation.status == "confirmed"
+
+
+def test_the_manager_sees_tonights_forecast_on_the_floor(client_a, restaurant_a):
+    from decimal import Decimal
+
+    import time_machine
+
+    from analytics.models import Forecast
+    from floor.selectors import live_state
+
+    today = dt.date(2030, 3, 8)
+    evening = dt.datetime(2030, 3, 8, 19, 15, tzinfo=MEXICO)
+
+    def forecast(hour, expected, low, high, booked):
+        Forecast.objects.create(
+            day=today,
+            hour=hour,
+            horizon=1,
+            expected=Decimal(expected),
+            low=Decimal(low),
+            high=Decimal(high),
+            booked=booked,
+            confidence=Decimal("0.8"),
+        )
+
+    with tenant_context(restaurant_a):
+        open_every_day("13:00", "23:00", max_days_ahead=365)
+        forecast(None, "84.4", "70.2", "98.0", 52)
+        forecast(14, "30", "22", "38", 20)  # lunch is over by now
+        forecast(19, "12", "8", "16", 10)
+        forecast(20, "25.6", "19", "33", 18)
+        with time_machine.travel(evening, tick=False):
+            state = live_state()
+    connection.set_schema_to_public()
+
+    with time_machine.travel(evening, tick=False):
+        page = logged_in(client_a, MANAGER_A).get("/admin/live/").content.decode()
+
+    forecast_section = page[page.index('id="forecast"') : page.index('id="alerts-title"')]
+    assert "84 " in forecast_section and "(70–98)" in forecast_section
+    assert " 52 " in forecast_section  # booked so far
+    assert "<strong>19:00</strong> 12" in forecast_section
+    assert "<strong>20:00</strong> 26" in forecast_section
+    assert "14:00" not in forecast_section
+    # The socket's state carries the same, for the page to redraw on every connect.
+    assert state["forecast"]["expected"] == 84 and state["forecast"]["booked"] == 52
+    assert [hour["hour"] for hour in state["forecast"]["hours"]] == ["19:00", "20:00"]
+
+
+def test_the_floor_says_when_there_is_no_forecast_yet(client_a, restaurant_a):
+    page = logged_in(client_a, MANAGER_A).get("/admin/live/").content.decode()
+
+    forecast_section = page[page.index('id="forecast"') : page.index('id="alerts-title"')]
+    from floor.views import FORECAST_TEXT
+
+    assert f'<p id="forecast-day">{FORECAST_TEXT["none"]}</p>' in forecast_section
+    assert "<li>" not in forecast_section

@@ -224,6 +224,7 @@ def test_schedule_installs_the_jobs_once_and_keeps_the_operators_changes(db):
             '["reminders"]',
             '["outbox"]',
             '["chats"]',
+            '["forecast"]',
         ]
     )
     assert set(tasks.values_list("task", flat=True)) == {"restaurants.dispatch"}

@@ -12,7 +12,7 @@
   const dialog = document.getElementById("actions");
   const state = {
     today: null, timezone: undefined, tables: new Map(), bookings: new Map(), alerts: new Map(),
-    chats: new Map(), metrics: {}, timelineDay: null, timeline: new Map(),
+    chats: new Map(), metrics: {}, forecast: null, timelineDay: null, timeline: new Map(),
   };
   let socket = null;
   let attempts = 0;
@@ -55,6 +55,7 @@
         state.bookings = new Map(event.reservations.map((booking) => [booking.id, booking]));
         state.alerts = new Map(event.alerts.map((alert) => [alert.id, alert]));
         state.metrics = event.metrics;
+        state.forecast = event.forecast;
         // Absent for staff who may not read the customers' chats.
         state.chats = new Map((event.conversations || []).map((chat) => [chat.id, chat]));
         if (!state.timelineDay) { state.timelineDay = event.day; dayInput.value = event.day; }
@@ -102,6 +103,10 @@
         Object.assign(state.metrics, event.metrics);
         drawMetrics();
         break;
+      case "forecast_updated":
+        state.forecast = event.forecast;
+        drawForecast();
+        break;
     }
   }
 
@@ -128,7 +133,20 @@
   }
 
   // --- Drawing --------------------------------------------------------------------------
-  function drawAll() { drawMetrics(); drawChats(); drawAlerts(); drawFloor(); drawTimeline(); }
+  function drawAll() { drawMetrics(); drawForecast(); drawChats(); drawAlerts(); drawFloor(); drawTimeline(); }
+
+  // Tonight's forecast: today's line ("%(name)s" filled in, as the server words it) and the
+  // guests expected to arrive in the coming hours.
+  function drawForecast() {
+    const forecast = state.forecast;
+    const lines = text.forecast;
+    const line = !forecast ? lines.none : forecast.closed ? lines.closed
+      : lines.day.replace(/%\((\w+)\)s/g, (_match, name) => String(forecast[name] ?? ""));
+    document.getElementById("forecast-day").textContent = line;
+    document.getElementById("forecast-hours").replaceChildren(...(forecast && !forecast.closed ? forecast.hours : [])
+      .map((hour) => element("li", {}, element("strong", {}, hour.hour), ` ${hour.expected} `,
+        element("small", {}, `(${hour.low}–${hour.high})`))));
+  }
 
   function drawMetrics() {
     const metrics = state.metrics;

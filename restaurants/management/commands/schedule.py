@@ -14,6 +14,7 @@ DEFAULT_SCHEDULE = {
     "activate": 1,
     "alerts": 5,
     "metrics": 10,
+    "forecast": 60,
     "reminders": 5,
     "outbox": 1,
     "chats": 5,
