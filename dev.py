@@ -304,7 +304,7 @@ def command_up(options) -> int:
         manage(env, "migrate_schemas", "--noinput", "-v", "0")
         manage(env, "sync_roles")
         manage(env, "schedule")
-        manage(env, "demo", "--port", str(port))
+        manage(env, "demo", "--port", str(port), *(["--no-history"] if options.no_history else []))
         supervisor = Supervisor(env)
         python = sys.executable
         # The web tier as in production: gunicorn, two uvicorn worker processes per core.
@@ -632,6 +632,9 @@ def main() -> int:
     up = commands.add_parser("up", help="set up and run the platform")
     up.add_argument("--port", type=int, default=8000)
     up.add_argument("--check", action="store_true", help="start, check /health, stop (for CI)")
+    up.add_argument(
+        "--no-history", action="store_true", help="seed the demo without its year of history"
+    )
     up.set_defaults(handler=command_up)
     test = commands.add_parser("test", help="set up and run every test")
     test.add_argument("args", nargs=argparse.REMAINDER)

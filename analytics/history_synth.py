@@ -1,8 +1,8 @@
 """Made-up but lifelike histories of a restaurant's covers, per day and per hour.
 
 Deterministic for a seed, pure (stdlib + ``holidays``): the forecast's bench and tests
-score on them, and the demo seeds its year of history from them. A day's covers are
-``base × weekday × season × trend × holiday × shock × noise``, drawn as a count:
+score on them, and the demo seeds its year of history from one (``demo_profile``). A day's
+covers are ``base × weekday × season × trend × holiday × shock × noise``, drawn as a count:
 
 - a weekly rhythm (a weekday at 0 is a weekday the restaurant closes), drifting a little
   over the year;
@@ -146,6 +146,35 @@ PROFILES = (
         lunch=0.7,
     ),
 )
+
+
+# The demo restaurant's seats (booking/demo.py: ten tables): its profile's covers are scaled
+# to a restaurant's seats from these.
+DEMO_SEATS = 46
+
+
+def demo_profile(*, end: date, seats: int = DEMO_SEATS) -> Profile:
+    """The demo restaurant's rhythm, its history ending on ``end``: a Mexican dining room
+    closed on Mondays, at Christmas, on New Year's Day and for a week in August, lunch from
+    13:00 and dinner from 19:00 (later at the weekend), about 0.8 covers a seat on an
+    ordinary day (``seats``: the restaurant's, the demo's by default)."""
+    return Profile(
+        name="salon-mx",
+        country="MX",
+        end=end,
+        base=0.8 * seats,
+        weekly=(0.0, 0.7, 0.8, 0.95, 1.3, 1.5, 1.1),
+        season_amplitude=0.12,
+        season_peak=350,
+        trend_per_year=0.08,
+        noise=0.15,
+        holiday_effect=1.15,
+        closes_on_big_holidays=True,
+        vacation=(216, 7),
+        lunch=0.4,
+        lunch_hours=(13, 15),
+        dinner_hours=(19, 22),
+    )
 
 
 def profile(name: str) -> Profile:

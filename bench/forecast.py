@@ -9,11 +9,14 @@ the same days; and the share of actuals inside the 80 % interval. Then one machi
 line per dataset and horizon, and the targets: MAE at least 15 % below the seasonal naive
 and below the 4-week weekday mean, coverage of the 80 % interval between 75 and 85 %.
 
-Datasets: the demo's restaurants (``analytics.history_synth``, six differently shaped
-restaurants in three countries, with their holidays), each and pooled as ``demo``; with ``--csv FILE`` instead, a daily
-CSV with the columns ``store,date,visitors`` (a day a store was closed is absent: not
-scored, not history), per store and all stores pooled (``--country MX`` gives it that
-country's holidays). ``bench/data/forecast_sample.csv`` is such a file, made by
+Datasets: six synthetic restaurants (``analytics.history_synth``, differently shaped, in
+three countries, with their holidays), each and pooled as ``synthetic``; and ``demo``, the
+year of covers the demo restaurant is seeded with (``booking.demo_history``: the same
+profile, ``demo_profile``, and seed, ending yesterday; its book seats those covers but for
+the few parties a full floor turns away). With ``--csv FILE`` instead, a daily CSV with the
+columns ``store,date,visitors`` (a day a store was closed is absent: not scored, not
+history), per store and all stores pooled (``--country MX`` gives it that country's
+holidays). ``bench/data/forecast_sample.csv`` is such a file, made by
 ``python -m bench.forecast --write-sample bench/data/forecast_sample.csv``. Run with ``python3 dev.py bench forecast [--csv FILE]`` or
 ``python -m bench.forecast``; no database is used.
 """
@@ -33,6 +36,7 @@ from analytics.forecast import backtest_days
 from analytics.history_synth import (
     PROFILES,
     country_holidays,
+    demo_profile,
     profile,
     synth_history,
 )
@@ -48,6 +52,9 @@ SAMPLE_STORES = (
     ("fonda-sol", "fonda-ec"),
 )
 SAMPLE_SEED = 7
+# What ``python3 dev.py up`` seeds the demo restaurant with (booking.demo, booking.demo_history).
+DEMO_SEED = 7
+DEMO_DAYS = 365
 
 
 @dataclass
@@ -178,7 +185,11 @@ def datasets(arguments) -> list[tuple[str, list[Series]]]:
             made = synth_history(profile, seed=arguments.seed)
             restaurants.append(Series(profile.name, made.daily, made.holidays))
         # Pooled, 8 weeks of six restaurants tell coverage apart from luck (±0.02, not ±0.06).
-        return [*((one.name, [one]) for one in restaurants), ("demo", restaurants)]
+        return [
+            *((one.name, [one]) for one in restaurants),
+            ("synthetic", restaurants),
+            ("demo", [demo_series()]),
+        ]
     stores = read_csv(arguments.csv)
     if arguments.country:
         for store in stores:
@@ -186,6 +197,14 @@ def datasets(arguments) -> list[tuple[str, list[Series]]]:
     name = arguments.csv.stem
     per_store = [(f"{name}/{store.name}", [store]) for store in stores]
     return [*per_store, (name, stores)] if len(stores) > 1 else per_store
+
+
+def demo_series(*, today: date | None = None) -> Series:
+    """The demo restaurant's covers seated per open day over the year before ``today``, as
+    its seeding draws them (the same profile and seed; closed days absent)."""
+    yesterday = (today or date.today()) - timedelta(days=1)
+    made = synth_history(demo_profile(end=yesterday), seed=DEMO_SEED, days=DEMO_DAYS)
+    return Series("demo", made.daily, made.holidays)
 
 
 def sample_rows() -> list[dict[str, str]]:
@@ -231,8 +250,14 @@ def main(argv: list[str] | None = None) -> int:
 
     print(
         f"Rolling origin over the last {WEEKS} weeks of each series, horizons "
-        f"{' and '.join(map(str, HORIZONS))} days; {LEVEL:.0%} interval.\n"
+        f"{' and '.join(map(str, HORIZONS))} days; {LEVEL:.0%} interval."
     )
+    if arguments.csv is None:
+        print(
+            f"demo: the demo restaurant's {DEMO_DAYS} days to yesterday, drawn with its seeding's "
+            f"profile and seed ({DEMO_SEED}), not read from a database."
+        )
+    print()
     print(f"{'dataset':<28}{'h':>3}{'days':>6}{'MAE':>9}{'sMAPE%':>8}{'naive':>9}"
           f"{'wday-4':>9}{'vs naive':>10}{'cover80':>9}")  # fmt: skip
     for dataset, h, days, figures in results:

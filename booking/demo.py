@@ -1,7 +1,10 @@
-"""Demo data for a restaurant: hours, menu, customers and a book of reservations.
+"""Demo data for a restaurant: hours, menu, customers, a year of history and a book of
+reservations.
 
 Runs inside the restaurant's schema. Every step adds only what is missing, so the demo
-command can run again without duplicating anything.
+command can run again without duplicating anything. The past year is
+``booking.demo_history``'s (bulk writes); the book around today and the last days' notes go
+through the services.
 """
 
 from __future__ import annotations
@@ -10,14 +13,21 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from analytics import services as analytics
+from analytics.forecasts import forecasts_refresh
 from billing import services as billing
 from billing.models import ConsumptionNote, NoteStatus, Payment
+from booking.demo_history import (
+    HISTORY_DAYS,
+    NOTES_BY_SERVICES_DAYS,
+    seed_history,
+    staff_member,
+)
 from menu.models import Category, Dish, PreOrder
 from reservations import selectors
 from reservations.models import (
@@ -104,15 +114,34 @@ def seed_setup() -> dict[str, int]:
     return {"tables": _seed_tables(), "opening_periods": _seed_hours(), "dishes": _seed_menu()}
 
 
-def seed_restaurant(*, today: dt.date | None = None, seed: int = 7) -> dict[str, int]:
-    """Fill the current restaurant with a realistic book; returns what it added."""
+def seed_restaurant(
+    *, today: dt.date | None = None, seed: int = 7, history_days: int = HISTORY_DAYS
+) -> dict[str, int]:
+    """Fill the current restaurant with a realistic book; returns what it added.
+
+    With ``history_days``, that many days of past service before today (bookings, their
+    history, paid notes; ``booking.demo_history``), their daily roll-ups and the forecast
+    made from them; without, the book's last 90 days stand for the past (a fast start).
+    """
     randomizer = random.Random(seed)
     added = {**seed_setup(), "customers": _seed_customers(randomizer)}
     today = today or timezone.now().astimezone(selectors.restaurant_zone()).date()
-    added["reservations"] = _seed_book(randomizer, today)
-    added["notes"] = _seed_notes(randomizer, today)
+    history = seed_history(today=today, days=history_days, seed=seed) if history_days else {}
+    added["history"] = history.get("reservations", 0)
+    added["history_days"] = history.get("days", 0)
+    added["history_notes"] = history.get("notes", 0)
+    added["customers"] += history.get("customers", 0)
+    added["reservations"] = _seed_book(randomizer, today, past_days=0 if history_days else 90)
+    added["notes"] = _seed_notes(
+        randomizer, today, days=NOTES_BY_SERVICES_DAYS if history_days else 7
+    )
     # The week's hourly figures, with the revenue of the notes just paid in each hour.
     added["metrics"] = _seed_metrics(today) if added["notes"] else 0
+    added["rollups"] = added["forecasts"] = 0
+    if added["history"]:
+        # Today's too: the forecast reads the roll-ups, the book of today is in them.
+        added["rollups"] = analytics.daily_rollups_backfill(days=history_days + 1)
+        added["forecasts"] = forecasts_refresh()
     return added
 
 
@@ -182,24 +211,26 @@ def _seed_customers(randomizer: random.Random, count: int = 40) -> int:
 
 
 @transaction.atomic
-def _seed_book(randomizer: random.Random, today: dt.date) -> int:
-    """About 90 days of past service and 14 days ahead, on the real opening hours."""
-    if Reservation.objects.exists():
+def _seed_book(randomizer: random.Random, today: dt.date, past_days: int = 90) -> int:
+    """``past_days`` of past service (none when the history covers them) and 14 days ahead,
+    on the real opening hours."""
+    zone = selectors.restaurant_zone()
+    first = dt.datetime.combine(today - dt.timedelta(days=past_days), dt.time(), tzinfo=zone)
+    if Reservation.objects.filter(starts_at__gte=first).exists():
         return 0
     snapshot = selectors.booking_policy_snapshot()
-    zone = selectors.restaurant_zone()
     tables = list(Table.objects.all())
     customers = list(Customer.objects.all())
     dishes = list(Dish.objects.all())
     rows, pre_orders = [], []
-    for offset in range(-90, 15):
+    for offset in range(-past_days, 15):
         day = today + dt.timedelta(days=offset)
         slots = selectors.service_slots(snapshot, day, zone)
         if not slots:
             continue
         busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
         weekend = day.weekday() >= 4
-        for _ in range(randomizer.randint(8, 16) if weekend else randomizer.randint(4, 10)):
+        for _booking in range(randomizer.randint(8, 16) if weekend else randomizer.randint(4, 10)):
             starts_at = randomizer.choice(slots)
             ends_at = starts_at + snapshot.duration
             party_size = randomizer.choice([2, 2, 2, 3, 4, 4, 5, 6, 8])
@@ -253,22 +284,17 @@ def _seed_book(randomizer: random.Random, today: dt.date) -> int:
     return len(rows)
 
 
-def _staff(role: str):
-    group = Group.objects.filter(name=role).first()
-    return group.user_set.order_by("pk").first() if group else None
-
-
 @transaction.atomic
 def _seed_notes(randomizer: random.Random, today: dt.date, days: int = 7) -> int:
-    """The last week's consumption notes, through the billing services: most paid (cash,
-    card, transfer, mixed), one voided and one left finalised on the last day."""
-    if ConsumptionNote.objects.exists():
-        return 0
-    cashier, manager = _staff(roles.CASHIER), _staff(roles.MANAGER)
-    dishes = list(Dish.objects.all())
+    """The last ``days`` days' consumption notes, through the billing services: most paid
+    (cash, card, transfer, mixed), one voided and one left finalised on the last day."""
     zone = selectors.restaurant_zone()
     start = dt.datetime.combine(today - dt.timedelta(days=days), dt.time(), tzinfo=zone)
     end = dt.datetime.combine(today, dt.time(6), tzinfo=zone)
+    if ConsumptionNote.objects.filter(reservation__starts_at__gte=start).exists():
+        return 0
+    cashier, manager = staff_member(roles.CASHIER), staff_member(roles.MANAGER)
+    dishes = list(Dish.objects.all())
     finished = list(
         Reservation.objects.filter(
             status=ReservationStatus.FINISHED, starts_at__gte=start, starts_at__lt=end
@@ -310,17 +336,35 @@ def _seed_notes(randomizer: random.Random, today: dt.date, days: int = 7) -> int
 def _backdate_note(reservation: Reservation) -> None:
     """Move the note's moments to its booking's time: issued as the party sat, finalised and
     paid as it left, voided during the meal; the payments and the note's history with them.
+    A party with a history (``booking.demo_history``) sat and left when it says, and its
+    finish, the cashier's charge, names the bill paid.
 
     The services stamp their own clock (the demo's run); the demo's notes belong to last week.
     """
     note = ConsumptionNote.objects.get(reservation=reservation)
     now = timezone.now()
-    moments = {
-        NoteStatus.DRAFT: reservation.starts_at + dt.timedelta(minutes=5),
-        NoteStatus.FINALISED: reservation.ends_at - dt.timedelta(minutes=15),
-        NoteStatus.PAID: reservation.ends_at - dt.timedelta(minutes=10),
-        NoteStatus.VOIDED: reservation.starts_at + dt.timedelta(minutes=30),
-    }
+    reservation_history = StatusChange.objects.filter(
+        content_type=ContentType.objects.get_for_model(Reservation), object_id=reservation.pk
+    )
+    finish = reservation_history.filter(to_status=ReservationStatus.FINISHED).first()
+    if reservation.seated_at and finish is not None:
+        moments = {
+            NoteStatus.DRAFT: reservation.seated_at + dt.timedelta(minutes=5),
+            NoteStatus.FINALISED: finish.created_at - dt.timedelta(minutes=5),
+            NoteStatus.PAID: finish.created_at,
+            NoteStatus.VOIDED: reservation.seated_at + dt.timedelta(minutes=15),
+        }
+        if note.paid_at:
+            reservation_history.filter(pk=finish.pk).update(
+                reason=_("bill %(number)s paid") % {"number": note.number}
+            )
+    else:
+        moments = {
+            NoteStatus.DRAFT: reservation.starts_at + dt.timedelta(minutes=5),
+            NoteStatus.FINALISED: reservation.ends_at - dt.timedelta(minutes=15),
+            NoteStatus.PAID: reservation.ends_at - dt.timedelta(minutes=10),
+            NoteStatus.VOIDED: reservation.starts_at + dt.timedelta(minutes=30),
+        }
     moments = {status: min(moment, now) for status, moment in moments.items()}
     ConsumptionNote.objects.filter(pk=note.pk).update(
         created_at=moments[NoteStatus.DRAFT],

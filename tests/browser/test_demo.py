@@ -25,7 +25,9 @@ def salon(django_db_setup, django_db_blocker):
     """`manage.py demo`, committed so the web server sees it; dropped with its schema after."""
     with django_db_blocker.unblock():
         with override_settings(DEBUG=True):
-            call_command("demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+            call_command(
+                "demo", "--history-days", "30", stdout=open("/dev/null", "w")  # noqa: SIM115
+            )
         connection.set_schema_to_public()
         restaurant = Restaurant.objects.get(slug="salon")
         yield restaurant

@@ -9,6 +9,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
+from analytics.models import DailyRollup
 from menu.models import Category, Dish
 from reservations.models import Reservation, Table
 from reservations.selectors import availability_for_day
@@ -129,7 +130,7 @@ def next_open_day():
 def test_demo_creates_the_salon_with_manager_cashier_and_tables(db, settings, capsys):
     settings.DEBUG = True
 
-    call_command("demo")
+    call_command("demo", "--history-days", "30")  # a year by default: the same, only longer
 
     salon = Restaurant.objects.get(slug="salon")
     assert salon.name == "Le Salon de Lumière"
@@ -143,9 +144,11 @@ def test_demo_creates_the_salon_with_manager_cashier_and_tables(db, settings, ca
         assert Reservation.objects.filter(starts_at__lt=now).count() > 300
         assert Reservation.objects.filter(starts_at__gte=now).count() > 40
         assert availability_for_day(day=next_open_day(), party_size=2).slots
+        assert DailyRollup.objects.filter(covers_seated__gt=0).count() > 20
     with schema_context("public"):
         assert User.objects.get(username="admin@comensal.localhost").is_superuser
     output = capsys.readouterr().out
+    assert "History: " in output and " paid notes over " in output
     assert "http://salon.localhost:8000/admin/" in output
     assert "gerente@salon.localhost / comensal-demo" in output
 
@@ -156,7 +159,7 @@ def test_demo_has_paid_finalised_and_voided_notes_and_a_cash_report_that_adds_up
 
     settings.DEBUG = True
 
-    call_command("demo")
+    call_command("demo", "--history-days", "14")
 
     with tenant_context(Restaurant.objects.get(slug="salon")):
         statuses = set(ConsumptionNote.objects.values_list("status", flat=True))
@@ -176,7 +179,7 @@ def test_demo_twice_changes_nothing(db, settings, capsys):
     from billing.models import ConsumptionNote
 
     settings.DEBUG = True
-    call_command("demo")
+    call_command("demo", "--no-history")  # the fast start: the book's 90 days, no year
     salon = Restaurant.objects.get(slug="salon")
     with tenant_context(salon):
         before = list(User.objects.order_by("pk").values_list("username", "password"))
@@ -184,7 +187,7 @@ def test_demo_twice_changes_nothing(db, settings, capsys):
         book_before = Reservation.objects.count()
         notes_before = list(ConsumptionNote.objects.values_list("number", "status", "total"))
 
-    call_command("demo")
+    call_command("demo", "--no-history")
 
     assert Restaurant.objects.filter(slug="salon").count() == 1
     with tenant_context(salon):

@@ -1,9 +1,12 @@
+import time
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context, tenant_context
 
 from booking.demo import seed_restaurant
+from booking.demo_history import HISTORY_DAYS
 from restaurants import roles, services
 from restaurants.models import Plan
 
@@ -18,6 +21,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--history-days",
+            type=int,
+            default=HISTORY_DAYS,
+            help=f"days of past service to seed before today (default {HISTORY_DAYS})",
+        )
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="no past year, for a fast start: the book's last 90 days stand for it",
+        )
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -50,7 +64,10 @@ class Command(BaseCommand):
             services.staff_user_ensure(
                 email=CASHIER_EMAIL, password=DEMO_PASSWORD, role=roles.CASHIER
             )
-            added = seed_restaurant()
+            history_days = 0 if options["no_history"] else max(0, options["history_days"])
+            started = time.monotonic()
+            added = seed_restaurant(history_days=history_days)
+            took = time.monotonic() - started
 
         port = options["port"]
         base = settings.TENANT_BASE_DOMAIN
@@ -62,6 +79,16 @@ class Command(BaseCommand):
                         f" (added {added['reservations']} reservations)"
                         if added["reservations"]
                         else ""
+                    ),
+                    *(
+                        [
+                            f"  History: {added['history']} past reservations and "
+                            f"{added['history_notes']} paid notes over {added['history_days']} "
+                            f"service days, {added['rollups']} daily roll-ups, "
+                            f"{added['forecasts']} forecast rows (seeded in {took:.1f} s)"
+                        ]
+                        if added["history"]
+                        else []
                     ),
                     f"  Restaurant admin  http://salon.{base}:{port}/admin/",
                     f"    manager  {MANAGER_EMAIL} / {DEMO_PASSWORD}",
