@@ -80,7 +80,10 @@ class MetricsSnapshotAdmin(ReadOnlyModelAdmin):
 
 @admin.register(DailyRollup)
 class DailyRollupAdmin(ReadOnlyModelAdmin):
-    """A service day summed, written by the metrics job and the backfill: read-only."""
+    """A service day summed, written by the metrics job and the backfill: read-only. Its
+    list links the period reports (``analytics-reports``), which read these rows."""
+
+    change_list_template = "admin/analytics/dailyrollup/change_list.html"
 
     list_display = [
         "day",
@@ -121,5 +124,8 @@ class DailyRollupAdmin(ReadOnlyModelAdmin):
         "new_customers",
         "returning_customers",
         "lead_time_hours",
+        "seated_by_hour",
+        "by_table",
+        "dishes",
         "updated_at",
     ]

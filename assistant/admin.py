@@ -1,7 +1,9 @@
 """The inbox: customers' chats with their thread, where staff reply, take a chat over, hand
-it back to the assistant or end it; and the assistant's settings."""
+it back to the assistant or end it; the assistant's figures; and the assistant's settings."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
@@ -10,20 +12,59 @@ from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from analytics import dashboard
 from assistant import inbox, services
 from assistant.live import conversation_name
-from assistant.models import AssistantSettings, Conversation, Speaker
-from assistant.selectors import with_last_message
+from assistant.models import AssistantSettings, Conversation, HandoffReason, Speaker
+from assistant.selectors import HANDED_BACK, assistant_figures, with_last_message
+from reservations.selectors import restaurant_zone
 from restaurants.admin import FormRefused, ServiceRefusalMixin, StaffModelAdmin, selection_apply
 from restaurants.forms import secret_fields, secrets_apply
 
 REPLY_PERMISSION = "assistant.reply_conversation"
+
+# The assistant's figures: the last 30 days unless asked, a year at most.
+FIGURES_DAYS = 30
+FIGURES_MAX_DAYS = 366
+INTENT_LABELS = {
+    "book": _("Book"),
+    "availability": _("Check availability"),
+    "cancel": _("Cancel a booking"),
+    "change": _("Change a booking"),
+    "menu": _("The menu"),
+    "hours": _("Opening hours"),
+    "human": _("Talk to a person"),
+    "other": _("Something else"),
+}
+REASON_LABELS = {
+    **dict(HandoffReason.choices),
+    HANDED_BACK: _("Handed back to the assistant (reason not kept)"),
+}
+
+
+class FiguresForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if start > end:
+                raise ValidationError(_("The period ends before it starts."))
+            if (end - start).days + 1 > FIGURES_MAX_DAYS:
+                raise ValidationError(
+                    _("Choose a period of %(days)d days at most.") % {"days": FIGURES_MAX_DAYS}
+                )
+        return cleaned
 
 
 class OpenFilter(admin.SimpleListFilter):
@@ -184,7 +225,54 @@ class ConversationAdmin(ServiceRefusalMixin, StaffModelAdmin):
             )
             for step in ("take", "hand-back", "end")
         ]
+        own.append(
+            path(
+                "figures/",
+                self.admin_site.admin_view(self.figures_view),
+                name="assistant_conversation_figures",
+            )
+        )
         return own + super().get_urls()
+
+    # --- The assistant's figures -------------------------------------------------------
+
+    @staticmethod
+    def can_see_figures(request) -> bool:
+        """Managers only: the figures speak of the whole restaurant's customers and staff."""
+        return dashboard.home_kind(request.user) == dashboard.MANAGER and request.user.has_perm(
+            "assistant.view_conversation"
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        if self.can_see_figures(request):
+            extra_context["figures_url"] = reverse("admin:assistant_conversation_figures")
+        return super().changelist_view(request, extra_context)
+
+    def figures_view(self, request):
+        """Per day over a period: conversations, share booked without staff, hand-offs and
+        why, intents, reply times."""
+        if not self.can_see_figures(request):
+            raise PermissionDenied
+        today = timezone.now().astimezone(restaurant_zone()).date()
+        data = request.GET.copy()
+        data.setdefault("end", today.isoformat())
+        data.setdefault("start", (today - dt.timedelta(days=FIGURES_DAYS - 1)).isoformat())
+        form = FiguresForm(data)
+        figures = None
+        if form.is_valid():
+            figures = assistant_figures(
+                start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("The assistant's figures"),
+            "form": form,
+            "figures": figures,
+            **(_figures_tables(figures) if figures else {}),
+        }
+        return TemplateResponse(request, "admin/assistant/conversation/figures.html", context)
 
     def step_view(self, request, conversation_id, step):
         """One button of the change page: the step's service, its result as a message."""
@@ -250,6 +338,65 @@ class ConversationAdmin(ServiceRefusalMixin, StaffModelAdmin):
                 % {"count": count}
             ),
         )
+
+
+def _wait(seconds: float | None) -> str:
+    """A reply time as people say it: "4 s", "2 min 5 s", "1 h 3 min"."""
+    if seconds is None:
+        return "—"
+    seconds = round(seconds)
+    if seconds < 60:
+        return _("%(seconds)d s") % {"seconds": seconds}
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return _("%(minutes)d min %(seconds)d s") % {"minutes": minutes, "seconds": seconds}
+    hours, minutes = divmod(minutes, 60)
+    return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+
+
+def _figures_tables(figures) -> dict:
+    """The figures page's tables: a row a day (and the totals), a column an intent or reason
+    met in the period."""
+    asked = figures.totals.intents
+    intents = [intent for intent in INTENT_LABELS if intent in asked]
+    intents += sorted(set(asked) - set(intents))  # any the labels do not know yet, last
+    reasons = [reason for reason in REASON_LABELS if reason in figures.totals.reasons]
+
+    def row(day):
+        return {
+            "figures": day,
+            "assistant_wait": _wait(day.assistant_reply_seconds),
+            "staff_wait": _wait(day.staff_reply_seconds),
+            "intents": [day.intents.get(intent, 0) for intent in intents],
+            "reasons": [day.reasons.get(reason, 0) for reason in reasons],
+        }
+
+    return {
+        "rows": [row(day) for day in figures.days],
+        "total": row(figures.totals),
+        "intent_columns": [INTENT_LABELS.get(intent, intent) for intent in intents],
+        "reason_columns": [REASON_LABELS[reason] for reason in reasons],
+        "chart": {
+            "labels": [f"{day.day:%d/%m}" for day in figures.days],
+            "series": [
+                {
+                    "label": str(_("Booked without staff")),
+                    "data": [day.booked_alone for day in figures.days],
+                },
+                {
+                    "label": str(_("Handed to staff")),
+                    "data": [day.handed_off for day in figures.days],
+                },
+                {
+                    "label": str(_("Other conversations")),
+                    "data": [
+                        day.conversations - day.booked_alone - day.handed_off
+                        for day in figures.days
+                    ],
+                },
+            ],
+        },
+    }
 
 
 # Keys stored on the settings and never sent back to the browser.

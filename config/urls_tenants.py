@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from analytics import views as reports
 from assistant import voice
 from assistant import webhooks as chats
 from booking import views as public
@@ -26,6 +27,7 @@ urlpatterns = [
         admin.site.admin_view(live.live_floor_action),
         name="live-floor-action",
     ),
+    path("admin/reports/", admin.site.admin_view(reports.period_reports), name="analytics-reports"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("health", health, name="health"),

@@ -107,6 +107,8 @@ class BookingPolicyAdmin(StaffModelAdmin):
                     "low_occupancy_percent",
                     "low_occupancy_cooldown_minutes",
                     "table_conflict_cooldown_minutes",
+                    "prediction_anomaly_percent",
+                    "prediction_anomaly_cooldown_minutes",
                     "retention_days",
                 ]
             },

@@ -3,6 +3,7 @@ import functools
 
 from django import template
 from django.utils import formats, translation
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -17,3 +18,24 @@ def long_date(day: dt.date) -> str:
 @functools.lru_cache(maxsize=2048)
 def _long_date(day: dt.date, language: str) -> str:
     return formats.date_format(day, "DATE_FORMAT")
+
+
+@register.filter
+def short_day(day: dt.date) -> str:
+    """{{ day|short_day }} → "lun 30 nov" / "Mon 30 Nov": a day in a table's row, in the
+    order and words of the reader's language."""
+    # Translators: a day in a table's row, Django's date format ("D j M": Mon 30 Nov).
+    return formats.date_format(day, _("D j M"))
+
+
+@register.filter
+def day_month(day: dt.date) -> str:
+    """{{ day|day_month }} → "30 nov" / "30 Nov"."""
+    # Translators: a day and its month, Django's date format ("j M": 30 Nov).
+    return formats.date_format(day, _("j M"))
+
+
+@register.filter
+def weekday(day: dt.date) -> str:
+    """{{ day|weekday }} → "lunes" / "Monday"."""
+    return formats.date_format(day, "l")

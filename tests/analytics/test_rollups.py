@@ -17,8 +17,9 @@ from analytics import selectors, services
 from analytics import tasks as analytics_tasks  # noqa: F401 - registers the job's tasks
 from analytics.models import DailyRollup
 from billing.models import ConsumptionNote, NoteStatus, PaymentMethod
-from billing.services import note_charge, note_finalise, note_issue
+from billing.services import note_charge, note_finalise, note_issue, note_line_add
 from booking.services.bookings import booking_transition
+from booking.services.pre_orders import booking_pre_order_add
 from config.celery import app
 from reservations.models import (
     Customer,
@@ -30,7 +31,7 @@ from reservations.models import (
 from restaurants.tasks import JOBS
 from tests.billing.conftest import MEXICO, table_priced
 from tests.conftest import MANAGER_A, PASSWORD, host_of
-from tests.factories import CustomerFactory, TableFactory, book, open_every_day
+from tests.factories import CustomerFactory, DishFactory, TableFactory, book, open_every_day
 
 # A Tuesday. Casa Azul serves 12:00–03:00: its late service runs past midnight.
 DAY = dt.date(2030, 3, 5)
@@ -151,6 +152,15 @@ def test_roll_up_of_a_day_holds_every_figure_of_its_book_and_till(busy_day):
             "whatsapp": {"reservations": 1, "covers": 3},
         },
         "covers_by_hour": {"13": 4, "14": 2, "19": 6, "20": 3, "23": 2},
+        "seated_by_hour": {"13": 4, "14": 2, "19": 6},  # the no-show and the late one not
+        "by_table": {  # M05's party cancelled
+            "M01": {"reservations": 1, "covers": 4},
+            "M02": {"reservations": 1, "covers": 2},
+            "M03": {"reservations": 1, "covers": 6},
+            "M04": {"reservations": 1, "covers": 3},
+            "M06": {"reservations": 1, "covers": 2},
+        },
+        "dishes": {},
         "average_party_size": Decimal("3.40"),
         "turn_minutes": Decimal("75.0"),
         "turn_by_party_size": {
@@ -188,10 +198,49 @@ def test_computing_a_day_again_rewrites_its_one_row_with_the_book_as_it_is_now(b
     )
 
 
+def test_roll_up_counts_the_days_pre_orders_and_the_dishes_sold_on_its_paid_notes(casa_azul):
+    mole = DishFactory(name="Mole poblano", price=Decimal("18.50"), stock=20)
+    agua = DishFactory(name="Agua de jamaica", price=Decimal("3.00"), stock=50)
+    tables = [table_priced(f"M{n:02d}", "10.00") for n in range(1, 4)]
+    paid = booking(tables[0], starts_at=at(DAY, "14:00"))
+    unpaid = booking(tables[1], starts_at=at(DAY, "14:00"))
+    cancelled = booking(tables[2], starts_at=at(DAY, "20:00"))
+    with time_machine.travel(BOOKED_AT, tick=False):
+        booking_pre_order_add(reservation=paid, dish=mole, quantity=2)
+        booking_pre_order_add(reservation=unpaid, dish=mole, quantity=1)
+        booking_pre_order_add(reservation=cancelled, dish=mole, quantity=4)
+    move(cancelled, ReservationStatus.CANCELLED, moment=at(DAY, "12:00"))
+    for party in (paid, unpaid):
+        move(party, ReservationStatus.SEATED, moment=at(DAY, "14:00"))
+    with time_machine.travel(at(DAY, "15:00"), tick=False):
+        note = note_issue(reservation=paid)  # the pre-ordered moles become its lines
+        note_line_add(note=note, dish=agua, quantity=3)
+        note_line_add(note=note, description="Pan", quantity=1, unit_price=Decimal("2.00"))
+        note = note_finalise(note=note)
+        note_charge(note=note, payments={PaymentMethod.CASH: note.total})
+        left_open = note_issue(reservation=unpaid)
+        note_line_add(note=left_open, dish=agua, quantity=5)
+
+    rollup = services.daily_rollup_compute(day=DAY)
+
+    # Pre-ordered: the kept bookings' (2 + 1); sold: the paid note's lines only, before tax;
+    # the bread, no dish of the menu, is in the revenue but in no dish's row.
+    assert rollup.dishes == {
+        str(mole.pk): {"name": "Mole poblano", "preordered": 3, "sold": 2, "revenue": "37.00"},
+        str(agua.pk): {"name": "Agua de jamaica", "preordered": 0, "sold": 3, "revenue": "9.00"},
+    }
+    assert rollup.by_table == {
+        "M01": {"reservations": 1, "covers": 2},
+        "M02": {"reservations": 1, "covers": 2},
+    }
+    assert rollup.seated_by_hour == {"14": 4}
+
+
 def test_a_day_without_bookings_has_a_row_of_zeros(casa_azul):
     rollup = services.daily_rollup_compute(day=DAY)
 
     assert (rollup.reservations, rollup.revenue, rollup.by_source) == (0, Decimal("0.00"), {})
+    assert (rollup.by_table, rollup.seated_by_hour, rollup.dishes) == ({}, {}, {})
     assert (rollup.average_party_size, rollup.turn_minutes, rollup.spend_per_cover) == (
         None,
         None,
@@ -418,6 +467,13 @@ def test_rollups_between_gives_the_days_in_order_and_their_totals(busy_day):
     )
     assert totals["by_source"]["admin"] == {"reservations": 2, "covers": 6}
     assert totals["covers_by_hour"]["13"] == 6
+    assert totals["seated_by_hour"] == {"13": 4, "14": 2, "19": 6}
+    # Most booked first: M02 twice (the web customer came back), then by covers.
+    assert list(totals["by_table"].items())[:3] == [
+        ("M02", {"reservations": 2, "covers": 4}),
+        ("M03", {"reservations": 1, "covers": 6}),
+        ("M01", {"reservations": 1, "covers": 4}),
+    ]
     assert totals["average_party_size"] == Decimal("3.17")  # 19 covers over 6 bookings
     assert (totals["turn_minutes"], totals["spend_per_cover"]) == (
         Decimal("75.0"),

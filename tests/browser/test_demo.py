@@ -26,7 +26,10 @@ def salon(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         with override_settings(DEBUG=True):
             call_command(
-                "demo", "--history-days", "30", stdout=open("/dev/null", "w")  # noqa: SIM115
+                "demo",
+                "--history-days",
+                "30",
+                stdout=open("/dev/null", "w"),  # noqa: SIM115
             )
         connection.set_schema_to_public()
         restaurant = Restaurant.objects.get(slug="salon")
