@@ -252,7 +252,9 @@ def test_a_roll_up_written_again_shows_at_once_on_a_report_already_read(week_boo
         days = manager.get(f"/admin/reports/?{WEEK}&format=csv&table=covers").content.decode()
         summary = manager.get(f"/admin/reports/?{WEEK}&format=csv&table=summary").content.decode()
         tuesday = list(csv.reader(io.StringIO(days)))[2]
-        seated = next(row for row in csv.reader(io.StringIO(summary)) if row[0] == "Covers seated")
+        seated = next(
+            row for row in csv.reader(io.StringIO(summary)) if row[0] == "Comensales sentados"
+        )
         return tuesday[1], seated[1]
 
     assert seated_on_tuesday() == ("4", "7")

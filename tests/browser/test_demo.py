@@ -1,6 +1,7 @@
 """The demo restaurant's public page, as a visitor finds it after `dev.py up`: booked end to
 end in Spanish and, through the language switch, in English, while the host's live floor
-shows the new booking as it happens."""
+shows the new booking as it happens; and the manager's home, reports and forecast on the
+demo's history, and the cashier's home."""
 
 import time
 
@@ -10,7 +11,7 @@ from django.db import connection
 from django.test import override_settings
 from django_tenants.utils import tenant_context
 
-from booking.management.commands.demo import DEMO_PASSWORD, MANAGER_EMAIL
+from booking.management.commands.demo import CASHIER_EMAIL, DEMO_PASSWORD, MANAGER_EMAIL
 from menu.models import PreOrder
 from notifications.models import Message
 from reservations.models import Reservation
@@ -116,6 +117,56 @@ def test_the_demo_page_books_a_table_with_a_pre_order(
     total_line = f"{labels[1]}: "
     total = next(line for line in lines if line.startswith(total_line)).removeprefix(total_line)
     assert total == page.locator("#pre-order-total").inner_text()
+
+
+def log_in(chromium, base: str, email: str, next_url: str):
+    page = chromium.new_context(viewport=DESKTOP, locale="es-MX").new_page()
+    page.goto(f"{base}/admin/login/?next={next_url}")
+    page.get_by_label("Nombre de usuario").fill(email)
+    page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    return page
+
+
+def test_the_demo_manager_lands_on_a_home_with_a_forecast_and_reports_with_history(
+    chromium, web_server, salon, shots
+):
+    base = f"http://salon.localhost:{web_server}"
+    home = log_in(chromium, base, MANAGER_EMAIL, "/admin/")
+    home.wait_for_selector("#home-today")
+    if home.locator("#covers-by-hour tbody tr[data-hour]").count():
+        home.wait_for_selector("#home-covers-chart:not([hidden])")
+        assert "comensales esperados" in home.locator("#home-forecast").inner_text()
+    else:  # the demo closes on Mondays
+        assert "Hoy está cerrado" in home.locator("#home-forecast").inner_text()
+    shots(home, "1-manager-home")
+
+    # The week ahead: every open day has its forecast beside what is booked.
+    week = home.locator("#home-week tbody tr")
+    assert week.count() == 7
+    assert sum("%" in week.nth(row).inner_text() for row in range(7)) >= 5
+    assert home.locator("#revenue-weeks [data-figure='revenue-average']").count() == 1
+
+    home.get_by_role("link", name="Informes").first.click()
+    home.wait_for_selector("body[data-charts-drawn='true']")
+    shots(home, "2-reports-month")
+    # A month of the demo's history: bookings every open day, paid notes, a busiest table.
+    summary = home.locator("table#summary").inner_text()
+    assert "Reservas" in summary
+    assert home.locator("table#tables tbody tr").count() >= 5
+    assert home.locator("table#dishes tbody tr").count() >= 5
+
+
+def test_the_demo_cashier_lands_on_the_till_not_the_managers_figures(
+    chromium, web_server, salon, shots
+):
+    page = log_in(chromium, f"http://salon.localhost:{web_server}", CASHIER_EMAIL, "/admin/")
+    page.wait_for_selector("#home-cashier, #home-till")
+    shots(page, "cashier-home")
+
+    assert page.locator("#home-forecast").count() == 0
+    assert page.locator("#home-revenue").count() == 0
+    assert "Informe de caja" in page.content()
 
 
 def confirmation_in_outbox(restaurant, reservation, *, within_seconds: float):
