@@ -300,6 +300,13 @@ def command_up(options) -> int:
         env = base_environment(servers.start())
         # Links in customers' messages point at this server.
         env.setdefault("COMENSAL_PUBLIC_PORT", str(port))
+        # The web processes and the worker write their metrics here, summed at /metrics
+        # (config/metrics.py); emptied at each start, every process of the last one is gone.
+        if "PROMETHEUS_MULTIPROC_DIR" not in env:
+            metrics_dir = VAR / "metrics"
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            metrics_dir.mkdir(parents=True)
+            env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         say("migrating the public and restaurant schemas")
         manage(env, "migrate_schemas", "--noinput", "-v", "0")
         manage(env, "sync_roles")

@@ -1,5 +1,6 @@
 import os
 
+from celery import signals
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -17,3 +18,26 @@ def _heartbeat_install() -> None:
 
 
 _heartbeat_install()
+
+
+# Tasks timed by name and final state for /metrics (config/metrics.py, imported when the first
+# task runs: not while the settings that import this module are still loading).
+@signals.task_prerun.connect
+def _task_started(task_id=None, **kwargs):
+    from config import metrics
+
+    metrics.task_started(task_id)
+
+
+@signals.task_postrun.connect
+def _task_finished(task_id=None, task=None, state=None, **kwargs):
+    from config import metrics
+
+    metrics.task_finished(task_id, getattr(task, "name", "unknown"), state)
+
+
+@signals.worker_process_shutdown.connect
+def _worker_process_gone(pid=None, **kwargs):
+    from config import metrics
+
+    metrics.process_dead(pid or os.getpid())

@@ -95,11 +95,25 @@ try:
     MESSAGE_MAX_RETRIES = env.integer("COMENSAL_MESSAGE_RETRIES", 5)
     MESSAGE_RETRY_BACKOFF_SECONDS = env.integer("COMENSAL_MESSAGE_BACKOFF_SECONDS", 30)
     MESSAGE_RETRY_BACKOFF_MAX_SECONDS = 3600
+    # Observability (README, "Observability"): /metrics on the platform's host to a bearer
+    # of this token (unset: no /metrics at all); a restaurant label on the metrics (one
+    # series per restaurant); how often the bookings and messages are counted again.
+    METRICS_TOKEN = env.string("COMENSAL_METRICS_TOKEN", "")
+    METRICS_RESTAURANT_LABEL = env.boolean("COMENSAL_METRICS_RESTAURANT_LABEL", False)
+    METRICS_REFRESH_SECONDS = env.integer("COMENSAL_METRICS_REFRESH_SECONDS", 60)
+    # plain: today's lines (time level= schema= logger= message); json: one object a line.
+    _log_format = env.string("COMENSAL_LOG_FORMAT", "plain").lower()
+    # The error tracker: errors go to Sentry (or a compatible service) only when set.
+    _sentry_dsn = env.string("SENTRY_DSN", "")
+    _sentry_environment = env.string("SENTRY_ENVIRONMENT", "production")
+    _sentry_release = env.string("SENTRY_RELEASE", "")
 except env.ConfigError as error:
     sys.exit(f"Configuration error: {error}")
 
 if len(SECRET_KEY) < 32 and not DEBUG:
     sys.exit("Configuration error: DJANGO_SECRET_KEY must be at least 32 characters long")
+if _log_format not in {"plain", "json"}:
+    sys.exit("Configuration error: COMENSAL_LOG_FORMAT must be plain or json")
 
 # --- Applications -------------------------------------------------------------------
 # The public schema holds the platform's own tables; every restaurant schema holds its
@@ -148,10 +162,14 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
+    # First: every line logged while answering, and the answer, carry the request's id.
+    "restaurants.log.RequestIdMiddleware",
     *(["config.timing.ServerTimingMiddleware"] if _server_timing else []),
     "django.middleware.security.SecurityMiddleware",
     # Static files are answered here, before the restaurant lookup: no database behind them.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Requests by route (config/metrics.py), the restaurant lookup's time included.
+    "config.metrics.MetricsMiddleware",
     "restaurants.middleware.RestaurantMiddleware",
     "restaurants.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -411,13 +429,14 @@ LOGGING = {
         "structured": {
             "format": "%(asctime)s level=%(levelname)s schema=%(schema_name)s "
             "logger=%(name)s %(message)s"
-        }
+        },
+        "json": {"()": "restaurants.log.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "filters": ["restaurant"],
-            "formatter": "structured",
+            "formatter": "json" if _log_format == "json" else "structured",
         }
     },
     "root": {"handlers": ["console"], "level": _log_level},
@@ -429,3 +448,12 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Observability ------------------------------------------------------------------
+# Read at scrape time from the apps, named here as middleware is (config/metrics.py).
+METRICS_COLLECTORS = ["booking.observability.BookingsAndMessagesCollector"]
+
+if _sentry_dsn:
+    from config.sentry import sentry_init
+
+    sentry_init(_sentry_dsn, environment=_sentry_environment, release=_sentry_release)

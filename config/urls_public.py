@@ -5,6 +5,7 @@ from django.urls import include, path
 from assistant import voice
 from assistant import webhooks as chats
 from config.health import health
+from config.metrics import metrics
 from restaurants.admin import platform_admin
 from restaurants.views import platform_home, robots_txt
 
@@ -12,6 +13,8 @@ urlpatterns = [
     path("", platform_home, name="platform-home"),
     path("admin/", platform_admin.urls),
     path("health", health, name="health"),
+    # For Prometheus, to a bearer of COMENSAL_METRICS_TOKEN; on this host only.
+    path("metrics", metrics, name="metrics"),
     path("robots.txt", robots_txt, name="robots"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Providers' webhooks shared by every restaurant: the number written to picks it.

@@ -11,6 +11,7 @@ time handing the GIL to each other around every database round trip.
     gunicorn -c config/web.py config.asgi:application
 """
 
+import glob
 import os
 
 from uvicorn_worker import UvicornWorker
@@ -25,6 +26,37 @@ keepalive = 5
 control_socket_disable = True
 accesslog = "-" if os.environ.get("COMENSAL_ACCESS_LOG", "").lower() in {"1", "true"} else None
 errorlog = "-"
+
+
+def on_starting(server):
+    """Metrics files of processes no longer running (a previous start) are of nobody now;
+    the dir is shared with the Celery worker, whose live files stay (config/metrics.py)."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return
+    os.makedirs(directory, exist_ok=True)
+    for path in glob.glob(os.path.join(directory, "*.db")):
+        pid = os.path.basename(path).removesuffix(".db").rsplit("_", 1)[-1]
+        if pid.isdigit() and not _running(int(pid)):
+            os.remove(path)
+
+
+def child_exit(server, worker):
+    """A worker gone: its live gauges (sockets, pool) stop counting; its totals stay."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 class Worker(UvicornWorker):

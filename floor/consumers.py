@@ -27,6 +27,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
+from config.metrics import WEBSOCKETS
 from floor import selectors
 from floor.selectors import can_see_chats, can_watch_floor
 from restaurants import live
@@ -119,6 +120,7 @@ class LiveFloorConsumer(AsyncJsonWebsocketConsumer):
         self.channel = live.live_channel(restaurant.schema_name)
         await self.accept()
         self.hub = LiveHub.of_running_loop()
+        WEBSOCKETS.inc()  # counted while it has a hub: _leave takes it off once
         await self.hub.join(self)
         self.resync_due = True
         self.sender = asyncio.create_task(self._send_loop())
@@ -130,6 +132,7 @@ class LiveFloorConsumer(AsyncJsonWebsocketConsumer):
         if self.hub is not None:
             self.hub.leave(self)
             self.hub = None
+            WEBSOCKETS.dec()
         if self.sender is not None:
             self.sender.cancel()
             self.sender = None
