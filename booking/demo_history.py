@@ -27,8 +27,7 @@ import phonenumbers
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Subquery
-from django.db.models.functions import Least
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -371,15 +370,22 @@ class _Pool:
 
 
 def _customers_backdate() -> None:
-    """A customer is on file from a little before their first booking was made."""
-    first_booked = (
-        Reservation.objects.filter(customer=OuterRef("pk"))
-        .order_by("created_at")
-        .values("created_at")[:1]
+    """A customer is on file from a little before their first booking was made.
+
+    The dates are worked out here, not in the UPDATE: Citus refuses an UPDATE calling a
+    STABLE function (``timestamptz - interval``) over a column, even on one shard.
+    """
+    first_booked = dict(
+        Reservation.objects.values("customer")
+        .annotate(first=Min("created_at"))
+        .values_list("customer", "first")
     )
-    Customer.objects.update(
-        created_at=Least(F("created_at"), Subquery(first_booked) - dt.timedelta(minutes=3))
-    )
+    customers = list(Customer.objects.filter(pk__in=first_booked).only("pk", "created_at"))
+    for customer in customers:
+        customer.created_at = min(
+            customer.created_at, first_booked[customer.pk] - dt.timedelta(minutes=3)
+        )
+    Customer.objects.bulk_update(customers, ["created_at"], batch_size=1000)
 
 
 # --- The day's parties -----------------------------------------------------------------------

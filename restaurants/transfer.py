@@ -378,15 +378,13 @@ def _tables_fill(bundle: zipfile.ZipFile, manifest: dict, schema_name: str) -> i
     total = 0
     with connection.cursor() as cursor:
         # What migrations and provisioning seeded (content types, permissions, the policy
-        # row) gives way to the archive's rows, ids included. TRUNCATE needs the seeded
-        # rows' checks done; the copied rows' are deferred to the end.
-        _constraints_set(schema_name, "IMMEDIATE")
-        cursor.execute(
-            sql.SQL("TRUNCATE {}").format(
-                sql.SQL(", ").join(sql.Identifier(schema_name, table) for table in present)
-            )
-        )
+        # row: a few hundred rows) gives way to the archive's rows, ids included. DELETE, not
+        # TRUNCATE: provisioning's deferred checks are still pending in this transaction, and
+        # on Citus SET CONSTRAINTS does not reach the workers to fire them first. Every check
+        # is deferred to the end.
         _constraints_set(schema_name, "DEFERRED")
+        for table in present:
+            cursor.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(schema_name, table)))
         for name in _dependency_order(schema_name, list(archived)):
             table = archived[name]
             statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
