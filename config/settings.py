@@ -213,10 +213,20 @@ ASGI_APPLICATION = "config.asgi.application"
 # DATABASE_POOL_TIMEOUT for one is answered 503. Not PgBouncer in transaction mode:
 # django-tenants selects the restaurant with a session-level `SET search_path`, which such
 # a pooler would hand to another client; django-tenants sets it again on every checkout.
+# DATABASE_ENGINE=citus: DATABASE_URL is a Citus coordinator (`dev.py cluster`); the backend
+# rewrites the DDL Citus refuses (restaurants/citus_backend).
+_db_engines = {
+    "postgresql": "django_tenants.postgresql_backend",
+    "citus": "restaurants.citus_backend",
+}
+try:
+    _db_engine = _db_engines[env.string("DATABASE_ENGINE", "postgresql")]
+except KeyError:
+    sys.exit(f"Configuration error: DATABASE_ENGINE must be one of: {', '.join(_db_engines)}")
 DATABASES = {
     "default": {
         **_database,
-        "ENGINE": "django_tenants.postgresql_backend",
+        "ENGINE": _db_engine,
         "CONN_MAX_AGE": 0 if _db_pool_max_size else _db_conn_max_age,
         "CONN_HEALTH_CHECKS": not _db_pool_max_size,
         "OPTIONS": {"application_name": _db_application_name}
