@@ -269,8 +269,10 @@ def restaurant_import(*, source: str | Path | BinaryIO, slug: str | None = None)
             rows = _tables_fill(bundle, manifest, restaurant.schema_name)
             _sequences_move(manifest["sequences"], restaurant.schema_name)
             # The foreign keys are checked here, not at a commit that may be an outer
-            # transaction's.
+            # transaction's (on Citus by query: SET CONSTRAINTS does not reach the workers).
             _constraints_set(restaurant.schema_name, "IMMEDIATE")
+            if schema_check := getattr(connection, "schema_foreign_keys_check", None):
+                schema_check(restaurant.schema_name)
     logger.info("restaurant imported slug=%s from=%s rows=%d", slug, manifest["slug"], rows)
     return ImportResult(restaurant, rows, len(manifest["tables"]), skipped)
 

@@ -53,3 +53,8 @@ class DatabaseWrapper(tenants.DatabaseWrapper):
         distributed tables' foreign keys are checked by query (see constraints.py)."""
         super().check_constraints(table_names)
         distributed_foreign_keys_check(self, table_names)
+
+    def schema_foreign_keys_check(self, schema_name: str) -> None:
+        """The foreign keys of one restaurant's schema, checked now (``SET CONSTRAINTS …
+        IMMEDIATE`` does not reach the workers)."""
+        distributed_foreign_keys_check(self, schema_name=schema_name)

@@ -35,15 +35,22 @@ ORDER BY 1, 2
 """
 
 
-def distributed_foreign_keys_check(connection, table_names=None) -> None:
+def distributed_foreign_keys_check(connection, table_names=None, *, schema_name=None) -> None:
     """Raise IntegrityError for the first row of a distributed table whose foreign key points
-    at no row; ``table_names`` limits it to those tables (unqualified, as Django passes them)."""
+    at no row; ``table_names`` limits it to those tables (unqualified, as Django passes them),
+    ``schema_name`` to one restaurant's schema."""
     quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL")
+        if not cursor.fetchone()[0]:
+            return  # a database without Citus (its tables are plain: SET CONSTRAINTS did it)
     by_schema: dict[str, list[str]] = defaultdict(list)
     with connection.cursor() as cursor:
         cursor.execute(FOREIGN_KEYS)
         for schema, name, table, column, referred_table, referred_column in cursor.fetchall():
             if table_names is not None and table not in table_names:
+                continue
+            if schema_name is not None and schema != schema_name:
                 continue
             referring = f"{quote(schema)}.{quote(table)}"
             referred = f"{quote(schema)}.{quote(referred_table)}"

@@ -271,7 +271,7 @@ def test_an_import_failing_half_way_leaves_no_schema_and_no_public_rows(busy_res
 
     inconsistent = rewritten(archive, manifest=checksum, tables={"tables/menu_dish.copy": dishes})
 
-    with pytest.raises(IntegrityError, match="menu_preorder"):
+    with pytest.raises(IntegrityError, match="menu_dish"):
         transfer.restaurant_import(source=inconsistent, slug=COPY)
 
     assert nothing_left_of(COPY)
