@@ -15,9 +15,8 @@ from reservations.live import reservation_payload, table_payload
 from reservations.models import Reservation, ReservationStatus, Table
 from reservations.selectors import floor_occupancy, restaurant_zone
 from restaurants.live import EVENT_VERSION
+from restaurants.roles import LIVE_FLOOR_PERMISSIONS
 
-# Who may watch the floor: staff who can see the restaurant's tables and bookings.
-LIVE_PERMISSIONS = ("reservations.view_table", "reservations.view_reservation")
 # Who of them also sees the customers' chats waiting for staff: those who may open the inbox.
 CHATS_PERMISSION = "assistant.view_conversation"
 # The floor shows what still matters today: not cancelled bookings.
@@ -80,7 +79,7 @@ def can_watch_floor(user) -> bool:
         user.is_authenticated
         and user.is_active
         and user.is_staff
-        and user.has_perms(LIVE_PERMISSIONS)
+        and user.has_perms(LIVE_FLOOR_PERMISSIONS)
     )
 
 

@@ -9,6 +9,10 @@ from django.db.models import Q
 MANAGER = "Manager"
 CASHIER = "Cashier"
 
+# Who may watch the live floor (its page, actions and socket, and the home's live panel):
+# staff who can see the restaurant's tables and bookings.
+LIVE_FLOOR_PERMISSIONS = ("reservations.view_table", "reservations.view_reservation")
+
 # "app_label.*" grants every permission of an app; "app_label.codename" one permission.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     MANAGER: (

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics import dashboard
+from restaurants.roles import LIVE_FLOOR_PERMISSIONS
 
 register = template.Library()
 
@@ -20,7 +21,6 @@ POLL_SECONDS = {dashboard.MANAGER: 300, dashboard.CASHIER: 60}
 SOCKET_PATH = "/ws/live/"
 # The index asked with this query is the panel alone (templates/admin/index.html).
 PANEL_QUERY = "panel=home"
-FLOOR_PERMISSIONS = ("reservations.view_table", "reservations.view_reservation")
 
 
 def _url(name: str, *args) -> str:
@@ -81,7 +81,7 @@ def panel_context(request, *, now=None) -> dict:
                 else ""
             ),
             # The floor's socket, for those it lets in (the live floor's own rule).
-            socket_path=SOCKET_PATH if request.user.has_perms(FLOOR_PERMISSIONS) else "",
+            socket_path=SOCKET_PATH if request.user.has_perms(LIVE_FLOOR_PERMISSIONS) else "",
             cash_report_url=_url("admin:billing_consumptionnote_cash_report"),
         )
     elif kind == dashboard.CASHIER:
