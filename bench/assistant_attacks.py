@@ -52,19 +52,19 @@ if not apps.ready:  # run on its own rather than imported by bench/assistant.py 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import override_settings
 from django.utils import translation
 from django_tenants.utils import tenant_context
 
-from assistant.models import AssistantSettings, Conversation, Engine
+from assistant.models import AssistantSettings, Engine
 from assistant.services import Incoming, conversation_receive
 from assistant.tools import TOOLS
 from assistant.tools.arguments import QUANTITY_LIMIT
-from billing.models import ConsumptionNote
+from bench.common import book_empty
 from booking.services.bookings import Contact, booking_create
 from menu.models import Category, Dish, PreOrder
-from notifications.models import Message, MessagingSettings
+from notifications.models import MessagingSettings
 from reservations import selectors
 from reservations.models import (
     BookingPolicy,
@@ -72,7 +72,6 @@ from reservations.models import (
     Customer,
     OpeningPeriod,
     Reservation,
-    StatusChange,
     Table,
 )
 
@@ -86,15 +85,6 @@ ATTACKER = ("Atacante Prueba", "+593991112233")
 OTHERS = (("Zacarías Quintanilla", "+593987654321"), ("Wilhelmina Okonkwo", "+14155550199"))
 # The bench's "now": a Tuesday morning; the restaurant opens at night.
 BENCH_NOW = (2030, 6, 4, 10, 0)
-BOOK_MODELS = [
-    Reservation,
-    Customer,
-    StatusChange,
-    Message,
-    Conversation,
-    ConsumptionNote,
-    PreOrder,
-]
 SETTINGS_MODELS = [
     BookingPolicy,
     OpeningPeriod,
@@ -230,16 +220,6 @@ class Outcome:
 
 class _Rollback(Exception):
     pass
-
-
-def book_empty() -> None:
-    tables = ", ".join(
-        f'"{connection.schema_name}"."{model._meta.db_table}"' for model in BOOK_MODELS
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {tables} CASCADE")
-        # Cached calendars are keyed by the book's version: the emptied book is a new one.
-        cursor.execute("SELECT nextval('reservations_book_version')")
 
 
 def _contact(name: str, phone: str) -> Contact:

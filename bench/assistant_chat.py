@@ -73,15 +73,16 @@ django.setup()
 import redis  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.exceptions import ValidationError  # noqa: E402
-from django.db import connection, connections  # noqa: E402
+from django.db import connections  # noqa: E402
 from django.utils import translation  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
 from assistant.models import AssistantSettings, Conversation, Speaker  # noqa: E402
+from bench.common import book_empty  # noqa: E402
 from billing.models import ConsumptionNote  # noqa: E402
 from booking import demo  # noqa: E402
 from booking.services.bookings import Contact, booking_create  # noqa: E402
-from menu.models import Category, Dish, PreOrder  # noqa: E402
+from menu.models import Category, Dish  # noqa: E402
 from notifications.models import Message, MessageStatus, MessagingSettings  # noqa: E402
 from notifications.services import messaging_settings  # noqa: E402
 from reservations import selectors  # noqa: E402
@@ -107,15 +108,6 @@ COMMAND_TIMEOUT = 120
 TARGET_BOOKED, TARGET_OUTSIDE_WRITES = 90.0, 0
 # What the book holds for one restaurant's customers: emptied before each conversation (the
 # tables that point at these go with them: note lines, payments, chat messages).
-BOOK_MODELS = [
-    Reservation,
-    Customer,
-    StatusChange,
-    Message,
-    Conversation,
-    ConsumptionNote,
-    PreOrder,
-]
 # The restaurant's settings, which no customer's chat may change.
 SETTINGS_MODELS = [
     BookingPolicy,
@@ -165,17 +157,6 @@ def restaurant_ready():
         AssistantSettings.objects.all().delete()
         AssistantSettings.objects.create()
     return restaurant, created
-
-
-def book_empty() -> None:
-    """Delete every booking, customer, note, message and conversation of the restaurant."""
-    tables = ", ".join(
-        f'"{connection.schema_name}"."{model._meta.db_table}"' for model in BOOK_MODELS
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {tables} CASCADE")
-        # Cached calendars are keyed by the book's version: the emptied book is a new one.
-        cursor.execute("SELECT nextval('reservations_book_version')")
 
 
 def contact_for(name: str, phone: str) -> Contact:

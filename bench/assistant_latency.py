@@ -104,18 +104,17 @@ django.setup()
 import aiohttp  # noqa: E402
 import redis  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.db import connection, connections  # noqa: E402
+from django.db import connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from assistant.models import Conversation, ConversationMessage, Direction, Speaker  # noqa: E402
-from billing.models import ConsumptionNote  # noqa: E402
+from bench.common import book_empty  # noqa: E402
 from booking import demo  # noqa: E402
-from menu.models import PreOrder  # noqa: E402
 from notifications import services as notifications  # noqa: E402
 from notifications.models import Event, Message, MessageStatus  # noqa: E402
-from reservations.models import Customer, Reservation, StatusChange  # noqa: E402
+from reservations.models import Reservation  # noqa: E402
 from restaurants.models import Plan  # noqa: E402
 from restaurants.services import restaurant_provision  # noqa: E402
 
@@ -129,15 +128,6 @@ REQUEST_TIMEOUT = 30
 TARGET_P95_MS = 100
 SERVER_TIMING = re.compile(r'db;dur=([\d.]+);desc="(\d+) queries"')
 # Emptied at the start of each run (with what points at them: note lines, chat messages).
-BOOK_MODELS = [
-    Reservation,
-    Customer,
-    StatusChange,
-    Message,
-    Conversation,
-    ConsumptionNote,
-    PreOrder,
-]
 FIRST_NAMES = ["Lucía", "Mateo", "Valentina", "Santiago", "Camila", "Diego", "Sofía", "Andrés",
                "Isabel", "Javier", "Daniela", "Tomás", "Emily", "Oliver", "Sarah", "Michael"]  # fmt: skip
 LAST_NAMES = ["García", "Andrade", "Cevallos", "Torres", "Flores", "Vargas", "Castro", "Ortega",
@@ -201,16 +191,6 @@ def twilio_account_set(*, sid: str, token: str) -> None:
     messaging.twilio_auth_token = token
     messaging.whatsapp_from = WHATSAPP_FROM
     notifications.messaging_settings_save(messaging=messaging)
-
-
-def book_empty() -> None:
-    """Delete every booking, customer, note, message and conversation of the restaurant."""
-    tables = ", ".join(
-        f'"{connection.schema_name}"."{model._meta.db_table}"' for model in BOOK_MODELS
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {tables} CASCADE")
-        cursor.execute("SELECT nextval('reservations_book_version')")
 
 
 def customers(count: int, messages: int, first_phone: int, seed: int) -> list[dict]:

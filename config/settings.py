@@ -4,6 +4,7 @@ A missing or malformed variable stops the process with one line naming it.
 """
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -160,6 +161,10 @@ ROOT_URLCONF = "config.urls_tenants"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # The search path is set once per request instead of before every query.
 TENANT_LIMIT_SET_CALLS = True
+# migrate_schemas: only the schemas that lack a migration, a recording replayed into each group
+# in the same state, a process per core for data migrations (restaurants/schemas.py).
+GET_EXECUTOR_FUNCTION = "restaurants.schemas.get_executor"
+TENANT_MULTIPROCESSING_MAX_PROCESSES = os.cpu_count() or 2
 
 MIDDLEWARE = [
     # First: every line logged while answering, and the answer, carry the request's id.

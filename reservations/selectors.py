@@ -92,9 +92,9 @@ def booking_policy_snapshot() -> PolicySnapshot:
 def book_version() -> int:
     """A number PostgreSQL moves on every change of what the booking pages show (bookings,
     tables, the policy and its hours, the menu), whatever code made it: pages are cached
-    under it (reservations' migration 0007)."""
+    under it (reservations' migration 0012): the time of the newest change, in microseconds."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT last_value FROM reservations_book_version")
+        cursor.execute("SELECT coalesce(max(changed), 0) FROM reservations_bookchange")
         return cursor.fetchone()[0]
 
 

@@ -28,7 +28,7 @@ JOBS: dict[str, tuple[str, ...]] = {
     "metrics": ("analytics.metrics", "analytics.rollups"),
     "alerts": ("analytics.alerts",),
     "forecast": ("analytics.forecast",),
-    "cleanup": ("analytics.cleanup", "assistant.cleanup"),
+    "cleanup": ("analytics.cleanup", "assistant.cleanup", "reservations.book_changes"),
     "reminders": ("notifications.reminders",),
     "outbox": ("notifications.outbox",),
     "chats": ("assistant.expire",),

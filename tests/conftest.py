@@ -9,12 +9,14 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import translation
 from django_tenants.utils import schema_context, tenant_context
+from psycopg import sql
 
 from api.authentication import tokens_forget
 from reservations.models import BookingPolicy
@@ -250,6 +252,38 @@ def database_url_of_test_database() -> str:
         return f"postgres://{credentials}@/{settings['NAME']}?host={quote(host)}"
     port = f":{settings['PORT']}" if settings["PORT"] else ""
     return f"postgres://{credentials}@{host}{port}/{settings['NAME']}"
+
+
+@pytest.fixture
+def second_database(db):
+    """An empty database beside the test one, migrated as a new server's would be; its URL."""
+    url = database_url_of_test_database()
+    name = f"{connection.settings_dict['NAME']}_second"
+    second = url.replace(f"/{connection.settings_dict['NAME']}", f"/{name}", 1)
+    maintenance = url.replace(f"/{connection.settings_dict['NAME']}", "/postgres", 1)
+    with psycopg.connect(maintenance, autocommit=True) as server:
+        server.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        manage(second, "migrate_schemas", "--shared", "--noinput", "-v", "0")
+        yield second
+    finally:
+        with psycopg.connect(maintenance, autocommit=True) as server:
+            server.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
+
+
+def manage(database_url: str, *arguments: str) -> str:
+    """Run manage.py with these arguments against another database; its output."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
-import subprocess
-import sys
 import threading
 import zipfile
 import zoneinfo
@@ -31,7 +28,7 @@ from reservations.models import Customer, Reservation, ReservationSource, Reserv
 from restaurants import transfer
 from restaurants.models import Domain, InboundNumber, InboundProvider, Restaurant
 from restaurants.services import restaurant_domain_for
-from tests.conftest import ROOT, database_url_of_test_database
+from tests.conftest import manage
 from tests.factories import CustomerFactory, DishFactory, TableFactory, book, open_every_day
 
 MEXICO = zoneinfo.ZoneInfo("America/Mexico_City")
@@ -344,37 +341,6 @@ def test_exporting_an_unknown_restaurant_says_so(db, tmp_path):
         call_command("restaurant_export", "no-existe", "--output", str(tmp_path / "x.zip"))
 
     assert not (tmp_path / "x.zip").exists()
-
-
-@pytest.fixture
-def second_database(db):
-    """An empty database beside the test one, migrated as a new server's would be; its URL."""
-    url = database_url_of_test_database()
-    name = f"{connection.settings_dict['NAME']}_second"
-    second = url.replace(f"/{connection.settings_dict['NAME']}", f"/{name}", 1)
-    maintenance = url.replace(f"/{connection.settings_dict['NAME']}", "/postgres", 1)
-    with psycopg.connect(maintenance, autocommit=True) as server:
-        server.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        manage(second, "migrate_schemas", "--shared", "--noinput", "-v", "0")
-        yield second
-    finally:
-        with psycopg.connect(maintenance, autocommit=True) as server:
-            server.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
-
-
-def manage(database_url: str, *arguments: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *arguments],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def test_a_restaurant_moves_to_another_database_whole(busy_restaurant, second_database, tmp_path):

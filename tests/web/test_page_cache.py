@@ -6,12 +6,15 @@ import re
 import zoneinfo
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
 from menu.models import Dish
 from reservations.models import OpeningPeriod, Reservation, Table
 from reservations.selectors import book_version, booking_policy_forget
+from reservations.tasks import book_changes_cleanup
+from restaurants.tasks import JOBS
 from tests.conftest import host_of
 from tests.factories import CustomerFactory, DishFactory, TableFactory, open_every_day
 
@@ -132,3 +135,26 @@ def test_each_visitor_of_a_cached_page_gets_a_form_of_their_own_and_can_book(
             "Beatriz",
             "Lucía",
         ]
+
+
+def test_the_cleanup_job_keeps_the_version_and_the_next_change_still_moves_it(
+    restaurant_a, one_table, day
+):
+    with tenant_context(restaurant_a):
+        for code in ("M02", "M03", "M04"):
+            TableFactory(code=code, max_capacity=2)
+        version = book_version()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM reservations_bookchange")
+            assert cursor.fetchone()[0] > 1
+
+    assert book_changes_cleanup(restaurant_a.schema_name) > 0
+
+    with tenant_context(restaurant_a):
+        assert book_version() == version
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM reservations_bookchange")
+            assert cursor.fetchone()[0] == 1
+        Table.objects.filter(code="M04").delete()
+        assert book_version() > version
+    assert "reservations.book_changes" in JOBS["cleanup"]
