@@ -405,7 +405,7 @@ def command_bench(options) -> int:
         env.setdefault("DJANGO_MANIFEST_STATIC", "false")
         manage(env, "migrate_schemas", "--noinput", "-v", "0")
         failed = 0
-        scripts = sorted((ROOT / "bench").glob("*.py"))
+        scripts = [path for path in sorted((ROOT / "bench").glob("*.py")) if path.stem != "common"]
         if options.names:
             scripts = [script for script in scripts if script.stem in options.names]
         for script in scripts:

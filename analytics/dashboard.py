@@ -279,7 +279,8 @@ def week_ahead(*, today: dt.date) -> list[DayAhead]:
     """The seven service days after ``today``: bookings and covers booked so far, against the
     day's forecast (two queries)."""
     days = [today + dt.timedelta(days=offset) for offset in range(1, WEEK_AHEAD_DAYS + 1)]
-    bounds = [service_day_bounds(day=day) for day in days]
+    snapshot = booking_policy_snapshot()
+    bounds = [service_day_bounds(day=day, snapshot=snapshot) for day in days]
     rows = (
         Reservation.objects.filter(starts_at__gte=bounds[0][0], starts_at__lt=bounds[-1][1])
         .exclude(status=ReservationStatus.CANCELLED)
@@ -295,7 +296,6 @@ def week_ahead(*, today: dt.date) -> list[DayAhead]:
                 totals[day][1] += row["covers"]
                 break
     forecasts = {row.day: row for row in Forecast.objects.filter(day__in=days, hour__isnull=True)}
-    snapshot = booking_policy_snapshot()
     return [
         DayAhead(
             day=day,

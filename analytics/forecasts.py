@@ -83,9 +83,12 @@ def _history(*, before: dt.date, is_closed):
     return daily, hourly
 
 
-def _booked(*, first: dt.date, days: int):
+def _booked(*, first: dt.date, days: int, snapshot):
     """Covers already booked per service day, and per (service day, local hour of arrival)."""
-    bounds = [service_day_bounds(day=first + dt.timedelta(days=offset)) for offset in range(days)]
+    bounds = [
+        service_day_bounds(day=first + dt.timedelta(days=offset), snapshot=snapshot)
+        for offset in range(days)
+    ]
     starts = [start for start, _end in bounds]
     rows = (
         Reservation.objects.filter(
@@ -147,7 +150,7 @@ def forecasts_refresh(*, now: dt.datetime | None = None) -> int:
     holidays = (
         country_holidays(country, today - dt.timedelta(days=HISTORY_DAYS), last) if country else {}
     )
-    booked_days, booked_hours = _booked(first=today, days=HORIZON)
+    booked_days, booked_hours = _booked(first=today, days=HORIZON, snapshot=snapshot)
     days = model.forecast_days(
         daily, origin=today, closed=is_closed, holidays=holidays, booked=booked_days
     )

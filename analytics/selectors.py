@@ -105,9 +105,8 @@ def table_conflicts() -> list[tuple[Table, str]]:
 # --- Daily roll-ups --------------------------------------------------------------------------
 
 
-def _late_closing(day: dt.date) -> dt.time | None:
+def _late_closing(day: dt.date, snapshot) -> dt.time | None:
     """When the service of ``day`` that runs past midnight closes the next morning, if any."""
-    snapshot = booking_policy_snapshot()
     if snapshot.is_closed(day):
         return None
     closings = [
@@ -118,17 +117,19 @@ def _late_closing(day: dt.date) -> dt.time | None:
     return max(closings, default=None)
 
 
-def service_day_bounds(*, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+def service_day_bounds(*, day: dt.date, snapshot=None) -> tuple[dt.datetime, dt.datetime]:
     """The moments [from, until) in which a booking starts to belong to service day ``day``.
 
     The restaurant's local day, except that a service running past midnight keeps the
     early hours until its closing (as the cash report's service day does): a day whose eve
-    closes at 01:00 begins at 01:00.
+    closes at 01:00 begins at 01:00. ``snapshot``: the policy's, when the caller has it
+    (one cache read for many days).
     """
+    snapshot = snapshot or booking_policy_snapshot()
     zone = restaurant_zone()
     next_day = day + dt.timedelta(days=1)
-    eve_closing = _late_closing(day - dt.timedelta(days=1))
-    own_closing = _late_closing(day)
+    eve_closing = _late_closing(day - dt.timedelta(days=1), snapshot)
+    own_closing = _late_closing(day, snapshot)
     return (
         dt.datetime.combine(day, eve_closing or dt.time(), tzinfo=zone),
         dt.datetime.combine(next_day, own_closing or dt.time(), tzinfo=zone),

@@ -30,3 +30,12 @@ def book_empty() -> None:
         cursor.execute(f"TRUNCATE {tables} CASCADE")
     # Cached calendars are keyed by the book's version: the emptied book is a new one.
     book_changed()
+
+
+def scale_slug(number: int) -> str:
+    """The slug of bench/scale.py's restaurant ``number`` (from 1)."""
+    return f"bench-scale-{number:04d}"
+
+
+def scale_name(number: int) -> str:
+    return f"Bench Scale {number:04d}"

@@ -160,6 +160,7 @@ from django.utils import timezone, translation  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
 from api.services import api_token_issue  # noqa: E402
+from bench.common import scale_name, scale_slug  # noqa: E402
 from billing.models import ConsumptionNote  # noqa: E402
 from booking.demo import seed_restaurant  # noqa: E402
 from notifications.models import Message  # noqa: E402
@@ -178,8 +179,19 @@ from restaurants.models import Plan, Restaurant  # noqa: E402
 from restaurants.services import restaurant_provision, staff_user_ensure  # noqa: E402
 from restaurants.throttling import plan_requests_used  # noqa: E402
 
-RESTAURANTS = 30
-SLUGS = [f"bench-http-{number:02d}" for number in range(1, RESTAURANTS + 1)]
+# The restaurants: this bench's own 30, or with ``BENCH_HTTP_FLEET=scale:<n>`` the first n
+# of bench/scale.py's thousand (provisioned and seeded by it: two weeks ahead, no past).
+FLEET = os.environ.get("BENCH_HTTP_FLEET", "")
+if FLEET.startswith("scale:"):
+    RESTAURANTS = int(FLEET.removeprefix("scale:"))
+    SLUGS = [scale_slug(number) for number in range(1, RESTAURANTS + 1)]
+    NAMES = [scale_name(number) for number in range(1, RESTAURANTS + 1)]
+    PAST_DAYS = 0
+else:
+    RESTAURANTS = 30
+    SLUGS = [f"bench-http-{number:02d}" for number in range(1, RESTAURANTS + 1)]
+    NAMES = [f"Bench HTTP {number:02d}" for number in range(1, RESTAURANTS + 1)]
+    PAST_DAYS = 90
 PASSWORD = "Bench-Http-Password-2030"
 API_USERS = 3  # per restaurant: the manager and two more, each with a token
 GUEST_DOMAIN = "guests.bench-http.example.com"
@@ -269,7 +281,7 @@ def restaurant_ready(slug: str, number: int) -> dict:
     """Provision and seed one bench restaurant (once), forget earlier runs' bookings, and
     return what the load processes need to know about it."""
     restaurant, created = restaurant_provision(
-        name=f"Bench HTTP {number:02d}",
+        name=NAMES[number - 1],
         slug=slug,
         plan=Plan.ENTERPRISE,
         timezone="America/Mexico_City",
@@ -281,7 +293,7 @@ def restaurant_ready(slug: str, number: int) -> dict:
     if restaurant.plan != Plan.ENTERPRISE:
         raise RuntimeError(f"{slug} is on the {restaurant.plan} plan; the bench needs enterprise")
     with tenant_context(restaurant):
-        seed_restaurant()
+        seed_restaurant(past_days=PAST_DAYS)
         users = [
             staff_user_ensure(
                 email=f"manager@{slug}.example.com", password=PASSWORD, role=roles.MANAGER

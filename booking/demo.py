@@ -115,13 +115,18 @@ def seed_setup() -> dict[str, int]:
 
 
 def seed_restaurant(
-    *, today: dt.date | None = None, seed: int = 7, history_days: int = HISTORY_DAYS
+    *,
+    today: dt.date | None = None,
+    seed: int = 7,
+    history_days: int = HISTORY_DAYS,
+    past_days: int = 90,
 ) -> dict[str, int]:
     """Fill the current restaurant with a realistic book; returns what it added.
 
     With ``history_days``, that many days of past service before today (bookings, their
     history, paid notes; ``booking.demo_history``), their daily roll-ups and the forecast
-    made from them; without, the book's last 90 days stand for the past (a fast start).
+    made from them; without, the book's last ``past_days`` days stand for the past (a fast
+    start).
     """
     randomizer = random.Random(seed)
     added = {**seed_setup(), "customers": _seed_customers(randomizer)}
@@ -131,9 +136,11 @@ def seed_restaurant(
     added["history_days"] = history.get("days", 0)
     added["history_notes"] = history.get("notes", 0)
     added["customers"] += history.get("customers", 0)
-    added["reservations"] = _seed_book(randomizer, today, past_days=0 if history_days else 90)
+    added["reservations"] = _seed_book(
+        randomizer, today, past_days=0 if history_days else past_days
+    )
     added["notes"] = _seed_notes(
-        randomizer, today, days=NOTES_BY_SERVICES_DAYS if history_days else 7
+        randomizer, today, days=NOTES_BY_SERVICES_DAYS if history_days else min(7, past_days)
     )
     # The week's hourly figures, with the revenue of the notes just paid in each hour.
     added["metrics"] = _seed_metrics(today) if added["notes"] else 0

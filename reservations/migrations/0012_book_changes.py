@@ -65,6 +65,9 @@ class Migration(migrations.Migration):
             sql=[
                 "CREATE TABLE reservations_bookchange (changed bigint NOT NULL)",
                 "CREATE INDEX reservations_bookchange_changed ON reservations_bookchange (changed)",
+                # No key of its own: logical replication (a Citus schema moved to another
+                # worker while it takes bookings) then identifies a deleted row by its value.
+                "ALTER TABLE reservations_bookchange REPLICA IDENTITY FULL",
                 f"INSERT INTO reservations_bookchange (changed) VALUES ({NOW_MICROSECONDS})",
                 FUNCTION,
                 *triggers(BOOK_TABLES, "INSERT OR UPDATE OR DELETE"),
