@@ -85,6 +85,10 @@ if OPTIONS.citus and OPTIONS.provision_part is None:
     citus.up()
     os.environ["DATABASE_ENGINE"] = "citus"
     os.environ["DATABASE_URL"] = citus.database("comensal_scale")
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate_schemas", "--noinput", "-v", "0"],
+        cwd=ROOT, env=os.environ.copy(), check=True,
+    )  # fmt: skip
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["CELERY_QUEUE"] = QUEUE = "bench-scale"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -146,6 +150,30 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def backends_mb() -> str:
+    """The private memory (RssAnon) of the PostgreSQL backends serving this database, when
+    PostgreSQL runs on this machine: their catalog caches grow with the schemas they touch."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, coalesce(application_name, '') FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        backends = cursor.fetchall()
+    sizes = []
+    for pid, name in backends:
+        status = Path(f"/proc/{pid}/status")
+        if status.exists():
+            for line in status.read_text().splitlines():
+                if line.startswith("RssAnon:"):
+                    sizes.append((int(line.split()[1]) / 1024, name or "?"))
+    if not sizes:
+        return "not readable (PostgreSQL on another machine)"
+    sizes.sort(reverse=True)
+    return f"{len(sizes)} backends, largest " + ", ".join(
+        f"{mb:.0f} MB ({name})" for mb, name in sizes[:4]
+    )
+
+
 def children_of(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(child) for child in path.read_text().split()] if path.exists() else []
@@ -184,6 +212,11 @@ def provision_part(part: int, parts: int, count: int) -> None:
             seed_restaurant(history_days=0, past_days=0, seed=number)
         seeded = time.perf_counter() - seeding
         print(json.dumps({"slug": slug, "provision": seconds, "seed": seeded}), flush=True)
+        # A new connection for the next one, as a ``provision`` command per restaurant has:
+        # a PostgreSQL backend that built hundreds of schemas keeps every one of their
+        # tables in its caches (hundreds of MB), and rebuilding them all whenever the other
+        # process's DDL overflows the invalidation queue is what slowed this down.
+        connection.close()
 
 
 def provisioning_beside(count: int) -> None:
@@ -227,7 +260,7 @@ def provisioning(count: int) -> None:
             cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,
-            env=os.environ.copy(),
+            env={**os.environ, "DATABASE_POOL_MAX_SIZE": "0"},
         )
         for part in range(OPTIONS.parts)
     ]
@@ -359,6 +392,7 @@ def sweep(count: int) -> None:
         seconds = drained_at(broker, worker) - started
         ran = app.control.inspect(destination=[WORKER], timeout=5).stats()[WORKER]["total"]
         memory = [rss_mb(worker.pid)] + [rss_mb(child) for child in children_of(worker.pid)]
+        backends = backends_mb()
     finally:
         stop(worker)
     tasks = sum(number for name, number in ran.items() if name != "restaurants.dispatch")
@@ -367,6 +401,7 @@ def sweep(count: int) -> None:
     say("   by task: " + ", ".join(f"{name} {ran[name]}" for name in sorted(ran)))
     say(f"   worker memory after the sweep: main {memory[0]:.0f} MB, children "
         + ", ".join(f"{value:.0f} MB" for value in memory[1:]))  # fmt: skip
+    say(f"   PostgreSQL after the sweep: {backends}")
     RESULTS["beat sweep"] = seconds
     RESULTS["worker child MB"] = max(memory[1:] or [0])
 
@@ -462,10 +497,12 @@ def web_memory(count: int) -> None:
         statuses = Counter(get(scale_slug(number)) for number in range(1, count + 1))
         seconds = time.perf_counter() - started
         after = rss_mb(worker_pid)
+        backends = backends_mb()
     finally:
         stop(web)
     say(f"5. one web worker: {before:.0f} MB after its first page, {after:.0f} MB after the "
         f"booking page of all {count} restaurants ({dict(statuses)}, {seconds:.1f} s, one at a time)")  # fmt: skip
+    say(f"   PostgreSQL after it: {backends}")
     RESULTS["web worker MB"] = after
 
 

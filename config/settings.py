@@ -290,6 +290,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# tenant-schemas-celery looks up the tenant a task was sent from (always public here: each
+# restaurant task finds its own restaurant) once a minute per process, not once per task.
+CELERY_TASK_TENANT_CACHE_SECONDS = 60
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 

@@ -175,3 +175,21 @@ def test_two_runs_at_once_seat_each_party_once(committed_restaurant):
     assert StatusChange.objects.filter(to_status="seated").count() == 5
     assert StatusChange.objects.filter(to_status="occupied").count() == 5
     assert {state(reservation) for reservation in reservations} == {("seated", "occupied")}
+
+
+def test_a_minute_with_nothing_due_costs_the_restaurant_two_queries(
+    in_mexico, django_assert_max_num_queries
+):
+    # A party at eight, its table not yet due at seven; one seated at six, not yet finished.
+    arriving = booked(EIGHT_PM)
+    seated = booked(EIGHT_PM - 2 * dt.timedelta(hours=1), status="seated", code="M02")
+    Reservation.objects.filter(pk=seated.pk).update(seated_at=EIGHT_PM - 2 * dt.timedelta(hours=1))
+
+    with django_assert_max_num_queries(2):
+        moved = bookings_follow_clock(now=EIGHT_PM - dt.timedelta(hours=1))
+
+    assert not any(moved.values())
+    assert state(arriving) == ("confirmed", "available")
+    # The same book a minute into the table's window: the clock moves it, as before.
+    assert bookings_follow_clock(now=EIGHT_PM - 30 * MINUTE)["reserved"] == 1
+    assert state(arriving) == ("confirmed", "reserved")
