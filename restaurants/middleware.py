@@ -4,7 +4,7 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotFound
 from django.template.loader import render_to_string
 from django.urls import set_urlconf
 from django.utils import timezone, translation
@@ -13,6 +13,7 @@ from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_urlconf
 
 from restaurants.hosts import restaurant_for_hostname
+from restaurants.models import Domain
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,21 @@ class RestaurantMiddleware(TenantMainMiddleware):
             request.urlconf = get_public_schema_urlconf()
             set_urlconf(request.urlconf)
             return None
-        return super().process_request(request)
+        if hostname is None:
+            return HttpResponseNotFound()
+        # As django-tenants' own middleware, but without switching to public first: the
+        # lookup needs no search path (restaurants/hosts.py), so the request's one
+        # SET search_path is its restaurant's.
+        try:
+            restaurant = self.get_tenant(Domain, hostname)
+        except Domain.DoesNotExist:
+            connection.set_schema_to_public()
+            return self.no_tenant_found(request, hostname)
+        restaurant.domain_url = hostname
+        request.tenant = restaurant
+        connection.set_tenant(restaurant)
+        self.setup_url_routing(request)
+        return None
 
     def no_tenant_found(self, request, hostname):
         activate_language(request, None)

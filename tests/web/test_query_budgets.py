@@ -4,13 +4,16 @@
 import datetime as dt
 import re
 import zoneinfo
+from unittest import mock
 
+import psycopg
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django_tenants.utils import tenant_context
 
 from reservations.models import Reservation
+from restaurants.hosts import hosts_forget
 from tests.conftest import MANAGER_A, host_of
 from tests.factories import (
     CustomerFactory,
@@ -166,3 +169,36 @@ def test_static_files_are_served_without_the_database(db, client, django_assert_
         response = client.get("/static/admin/css/base.css", HTTP_HOST="nadie-existe.localhost")
     assert response.status_code == 200
     assert b"body" in b"".join(response.streaming_content)
+
+
+@pytest.fixture
+def statements_sent():
+    """Every statement this process sends, counted at the driver (below django-tenants,
+    whose SET search_path goes around Django's query log)."""
+    sent: list[str] = []
+    execute = psycopg.Cursor.execute
+
+    def counting(cursor, query, params=None, **options):
+        sent.append(query if isinstance(query, str) else str(query))
+        return execute(cursor, query, params, **options)
+
+    with mock.patch.object(psycopg.Cursor, "execute", counting):
+        yield sent
+
+
+def test_a_restaurant_not_remembered_costs_one_lookup_and_one_search_path(
+    restaurant_a, restaurant_b, statements_sent
+):
+    Client(HTTP_HOST=host_of(restaurant_a)).get("/")  # the connection in another schema
+    hosts_forget()
+    statements_sent.clear()
+
+    response = Client(HTTP_HOST=host_of(restaurant_b)).get("/")
+
+    assert response.status_code == 200 and restaurant_b.name in response.content.decode()
+    search_paths = [
+        sql for sql in statements_sent if sql.lstrip().upper().startswith("SET SEARCH_PATH")
+    ]
+    lookups = [sql for sql in statements_sent if "restaurants_domain" in sql]
+    assert len(lookups) == 1
+    assert len(search_paths) == 1 and restaurant_b.schema_name in search_paths[0]
