@@ -41,18 +41,28 @@ def restaurant_for_hostname(hostname: str):
 
 
 def _restaurant_of(hostname: str):
+    return _restaurant_where("restaurant.id = (SELECT tenant_id FROM public.{domain}"
+                             " WHERE domain = %s)", hostname)  # fmt: skip
+
+
+def restaurant_for_schema(schema_name: str):
+    """The active restaurant of ``schema_name``, or None: read as the hosts are, without
+    moving the connection to public (a scheduled task's lookup)."""
+    return _restaurant_where("restaurant.schema_name = %s", schema_name)
+
+
+def _restaurant_where(condition: str, value: str):
     from restaurants.models import Domain, Restaurant
 
     fields = Restaurant._meta.concrete_fields
     columns = ", ".join(f"restaurant.{connection.ops.quote_name(field.column)}" for field in fields)
     query = (
         f"SELECT {columns} FROM public.{Restaurant._meta.db_table} AS restaurant"
-        f" JOIN public.{Domain._meta.db_table} AS domain ON domain.tenant_id = restaurant.id"
-        " WHERE domain.domain = %s AND restaurant.is_active"
+        f" WHERE {condition.format(domain=Domain._meta.db_table)} AND restaurant.is_active"
     )
     connection.ensure_connection()
     with connection.wrap_database_errors, connection.connection.cursor() as cursor:
-        cursor.execute(query, [hostname])
+        cursor.execute(query, [value])
         row = cursor.fetchone()
     if row is None:
         return None

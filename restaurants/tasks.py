@@ -15,9 +15,10 @@ from collections.abc import Callable
 
 from django.db import DatabaseError, connection
 from django.utils import translation
-from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
+from django_tenants.utils import get_public_schema_name, tenant_context
 
 from config.celery import app
+from restaurants.hosts import restaurant_for_schema
 from restaurants.models import Restaurant
 
 logger = logging.getLogger(__name__)
@@ -43,10 +44,7 @@ def restaurant_task(name: str, **options) -> Callable:
         @app.task(name=name, **options)
         @functools.wraps(function)
         def task(schema_name: str, *args):
-            with schema_context(get_public_schema_name()):
-                restaurant = Restaurant.objects.filter(
-                    schema_name=schema_name, is_active=True
-                ).first()
+            restaurant = restaurant_for_schema(schema_name)
             if restaurant is None:
                 logger.warning("%s skipped: no active restaurant schema=%s", name, schema_name)
                 return None
