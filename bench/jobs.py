@@ -28,9 +28,7 @@ Run with ``python3 dev.py bench jobs``; the first run takes minutes (200 schemas
 import datetime as dt
 import math
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -53,7 +51,7 @@ from django_tenants.utils import get_public_schema_name, schema_exists, tenant_c
 
 from analytics.models import Alert, MetricsSnapshot  # noqa: E402
 from analytics.services import metrics_take  # noqa: E402
-from config.celery import app  # noqa: E402
+from bench.common import BenchWorker  # noqa: E402
 from reservations import selectors  # noqa: E402
 from reservations.models import (  # noqa: E402
     Customer,
@@ -77,9 +75,6 @@ PASSWORD = "Bench-Password-2030"
 PROVISION_TARGET_SECONDS = 2
 SWEEP_TARGET_SECONDS = 60
 JOBS = ("activate", "metrics", "alerts")
-WORKER = f"bench-jobs@{socket.gethostname()}"
-POLL_SECONDS = 0.25
-DRAIN_LIMIT_SECONDS = 30 * 60
 
 TABLE_CODES = [f"J{number:02d}" for number in range(1, 11)]
 # (table, role) of each reservation, in creation order: nine tables each with a party to
@@ -288,52 +283,6 @@ def effects(restaurants, sent_at: dt.datetime, last_hour: dt.datetime) -> dict[s
 # --- The worker -----------------------------------------------------------------------------
 
 
-def worker_start() -> subprocess.Popen:
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo"]
-    command += ["-Q", QUEUE, "-n", "bench-jobs@%h", "-l", "warning"]
-    process = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while process.poll() is None and time.monotonic() < deadline:
-        if app.control.ping(destination=[WORKER], timeout=1):
-            return process
-    worker_stop(process)
-    raise RuntimeError(f"the worker {WORKER} did not answer ping")
-
-
-def worker_stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def worker_idle() -> bool:
-    inspector = app.control.inspect(destination=[WORKER], timeout=5, limit=1)
-    active, reserved = inspector.active(), inspector.reserved()
-    if active is None or reserved is None:  # busy with a task for more than 5 s
-        return False
-    return not active[WORKER] and not reserved[WORKER]
-
-
-def drained_at(broker: redis.Redis, worker: subprocess.Popen) -> float:
-    """When the queue was first seen empty and the worker idle, twice in a row."""
-    empty_since = None
-    deadline = time.monotonic() + DRAIN_LIMIT_SECONDS
-    while True:
-        if worker.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("the worker exited or did not drain the queue in time")
-        polled = time.perf_counter()
-        if broker.llen(QUEUE) == 0 and worker_idle():
-            if empty_since is not None:
-                return empty_since
-            empty_since = polled
-        else:
-            empty_since = None
-        time.sleep(POLL_SECONDS)
-
-
 def sweep(restaurants) -> None:
     connection.set_schema_to_public()
     active = (
@@ -345,16 +294,17 @@ def sweep(restaurants) -> None:
     connection.set_schema_to_public()
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     broker.delete(QUEUE)  # anything left by an interrupted run
-    worker = worker_start()
+    worker = BenchWorker(QUEUE, "--pool", "solo")
+    worker.start()
     try:
         sent_at = timezone.now()
         started = time.perf_counter()
         for job in JOBS:
             dispatch.delay(job)
-        seconds = drained_at(broker, worker) - started
-        ran = app.control.inspect(destination=[WORKER], timeout=5).stats()[WORKER]["total"]
+        seconds = worker.drained_at(broker) - started
+        ran = worker.tasks_run()
     finally:
-        worker_stop(worker)
+        worker.stop()
     tasks = sum(ran.get(name, 0) for job in JOBS for name in JOB_TASKS[job])
     verdict = "met" if seconds <= SWEEP_TARGET_SECONDS else "MISSED"
     print(

@@ -105,10 +105,9 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
-from bench.common import scale_name, scale_slug  # noqa: E402
+from bench.common import BenchWorker, scale_name, scale_slug  # noqa: E402
 from booking.demo import seed_restaurant  # noqa: E402
 from booking.services.bookings import Contact, booking_create  # noqa: E402
-from config.celery import app  # noqa: E402
 from reservations import selectors  # noqa: E402
 from reservations.models import Reservation  # noqa: E402
 from restaurants.models import Plan, Restaurant  # noqa: E402
@@ -116,10 +115,7 @@ from restaurants.services import restaurant_provision  # noqa: E402
 from restaurants.tasks import JOBS, dispatch  # noqa: E402
 
 PASSWORD = "Bench-Scale-Password-2030"
-WORKER = f"bench-scale@{socket.gethostname()}"
 WORKER_CONCURRENCY = 2  # as dev.py up starts it
-POLL_SECONDS = 0.25
-DRAIN_LIMIT_SECONDS = 30 * 60
 REQUESTS_COUNTED = 600
 MOVE_THREADS = 4
 THROWAWAY = 20
@@ -166,6 +162,8 @@ def backends_mb() -> str:
             for line in status.read_text().splitlines():
                 if line.startswith("RssAnon:"):
                     sizes.append((int(line.split()[1]) / 1024, name or "?"))
+    if not backends:
+        return "no other backend connected"
     if not sizes:
         return "not readable (PostgreSQL on another machine)"
     sizes.sort(reverse=True)
@@ -326,24 +324,6 @@ def migrations() -> None:
 # --- 3. The beat sweep --------------------------------------------------------------------------
 
 
-def worker_start() -> subprocess.Popen:
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "warning",
-               "-Q", QUEUE, "-n", "bench-scale@%h", "--concurrency", str(WORKER_CONCURRENCY)]  # fmt: skip
-    environment = {
-        **os.environ,
-        "TWILIO_ACCOUNT_SID": "",
-        "TWILIO_AUTH_TOKEN": "",
-        "EMAIL_HOST": "",
-    }
-    worker = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 90
-    while worker.poll() is None and time.monotonic() < deadline:
-        if app.control.ping(destination=[WORKER], timeout=1):
-            return worker
-    stop(worker)
-    raise SystemExit(f"the worker {WORKER} did not answer ping")
-
-
 def stop(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGTERM)
     try:
@@ -353,30 +333,6 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def worker_idle() -> bool:
-    inspector = app.control.inspect(destination=[WORKER], timeout=5, limit=1)
-    active, reserved = inspector.active(), inspector.reserved()
-    if active is None or reserved is None:
-        return False
-    return not active[WORKER] and not reserved[WORKER]
-
-
-def drained_at(broker: redis.Redis, worker: subprocess.Popen) -> float:
-    empty_since = None
-    deadline = time.monotonic() + DRAIN_LIMIT_SECONDS
-    while True:
-        if worker.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the worker exited or did not drain the queue in time")
-        polled = time.perf_counter()
-        if broker.llen(QUEUE) == 0 and worker_idle():
-            if empty_since is not None:
-                return empty_since
-            empty_since = polled
-        else:
-            empty_since = None
-        time.sleep(POLL_SECONDS)
-
-
 def sweep(count: int) -> None:
     active = Restaurant.objects.filter(is_active=True).exclude(schema_name="public").count()
     say(f"3. the beat sweep: {len(JOBS)} jobs × {active} active restaurants, one worker "
@@ -384,17 +340,24 @@ def sweep(count: int) -> None:
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     broker.delete(QUEUE)
     connections.close_all()
-    worker = worker_start()
+    environment = {
+        **os.environ,
+        "TWILIO_ACCOUNT_SID": "",
+        "TWILIO_AUTH_TOKEN": "",
+        "EMAIL_HOST": "",
+    }
+    worker = BenchWorker(QUEUE, "--concurrency", str(WORKER_CONCURRENCY), environment=environment)
+    process = worker.start()
     try:
         started = time.perf_counter()
         for job in JOBS:
             dispatch.delay(job)
-        seconds = drained_at(broker, worker) - started
-        ran = app.control.inspect(destination=[WORKER], timeout=5).stats()[WORKER]["total"]
-        memory = [rss_mb(worker.pid)] + [rss_mb(child) for child in children_of(worker.pid)]
+        seconds = worker.drained_at(broker) - started
+        ran = worker.tasks_run()
+        memory = [rss_mb(process.pid)] + [rss_mb(child) for child in children_of(process.pid)]
         backends = backends_mb()
     finally:
-        stop(worker)
+        worker.stop()
     tasks = sum(number for name, number in ran.items() if name != "restaurants.dispatch")
     say(f"   {seconds:.1f} s for {tasks} per-restaurant tasks (expected {active * sum(map(len, JOBS.values()))}) "
         f"= {tasks / seconds:.0f} tasks/s")  # fmt: skip
