@@ -549,7 +549,7 @@ def move_under_load() -> None:
                 try:
                     reservation, _created = booking_create(
                         contact=Contact(first_name="Mudanza", last_name=f"{thread}-{number}",
-                                        phone=f"+52155{thread}{number:06d}"),
+                                        phone=f"+5255{thread}{number % 10_000_000:07d}"),
                         starts_at=randomizer.choice(slots),
                         party_size=randomizer.choice([2, 2, 4]),
                         source="web",
