@@ -51,6 +51,22 @@ def scale_name(number: int) -> str:
     return f"Bench Scale {number:04d}"
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def process_stop(process: subprocess.Popen) -> None:
+    """SIGTERM, a minute to finish, then SIGKILL."""
+    process.terminate()
+    try:
+        process.wait(60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 class BenchWorker:
     """A Celery worker on a benchmark's own queue, started as ``celery -A config worker``
     with ``options`` (its pool), and how to tell that it has drained that queue."""
@@ -78,12 +94,7 @@ class BenchWorker:
         raise RuntimeError(f"the worker {self.name} did not answer ping")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        process_stop(self.process)
 
     def idle(self) -> bool:
         inspector = app.control.inspect(destination=[self.name], timeout=5, limit=1)

@@ -123,7 +123,6 @@ import re  # noqa: E402
 import resource  # noqa: E402
 import shlex  # noqa: E402
 import signal  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
@@ -160,7 +159,7 @@ from django.utils import timezone, translation  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
 from api.services import api_token_issue  # noqa: E402
-from bench.common import scale_name, scale_slug  # noqa: E402
+from bench.common import free_port, scale_name, scale_slug  # noqa: E402
 from billing.models import ConsumptionNote  # noqa: E402
 from booking.demo import seed_restaurant  # noqa: E402
 from notifications.models import Message  # noqa: E402
@@ -430,12 +429,6 @@ def overlaps_count() -> dict[str, int]:
 
 
 # --- The servers ----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def server_environment(port: int) -> dict[str, str]:

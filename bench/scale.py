@@ -49,8 +49,6 @@ import json
 import os
 import random
 import shlex
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -105,7 +103,13 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
-from bench.common import BenchWorker, scale_name, scale_slug  # noqa: E402
+from bench.common import (  # noqa: E402
+    BenchWorker,
+    free_port,
+    process_stop,
+    scale_name,
+    scale_slug,
+)
 from booking.demo import seed_restaurant  # noqa: E402
 from booking.services.bookings import Contact, booking_create  # noqa: E402
 from reservations import selectors  # noqa: E402
@@ -324,15 +328,6 @@ def migrations() -> None:
 # --- 3. The beat sweep --------------------------------------------------------------------------
 
 
-def stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def sweep(count: int) -> None:
     active = Restaurant.objects.filter(is_active=True).exclude(schema_name="public").count()
     say(f"3. the beat sweep: {len(JOBS)} jobs × {active} active restaurants, one worker "
@@ -422,12 +417,6 @@ def per_request(count: int) -> None:
 # --- 5. Web memory ------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def web_memory(count: int) -> None:
     port = free_port()
     environment = {**os.environ, "COMENSAL_BIND": f"127.0.0.1:{port}", "COMENSAL_WEB_WORKERS": "1"}
@@ -462,7 +451,7 @@ def web_memory(count: int) -> None:
         after = rss_mb(worker_pid)
         backends = backends_mb()
     finally:
-        stop(web)
+        process_stop(web)
     say(f"5. one web worker: {before:.0f} MB after its first page, {after:.0f} MB after the "
         f"booking page of all {count} restaurants ({dict(statuses)}, {seconds:.1f} s, one at a time)")  # fmt: skip
     say(f"   PostgreSQL after it: {backends}")

@@ -11,6 +11,7 @@ round trips per request where one is needed (with a thousand restaurants, most r
 miss this cache).
 """
 
+import functools
 import threading
 import time
 
@@ -41,31 +42,45 @@ def restaurant_for_hostname(hostname: str):
 
 
 def _restaurant_of(hostname: str):
-    return _restaurant_where("restaurant.id = (SELECT tenant_id FROM public.{domain}"
-                             " WHERE domain = %s)", hostname)  # fmt: skip
+    return _restaurant_where("domain", hostname)
 
 
 def restaurant_for_schema(schema_name: str):
     """The active restaurant of ``schema_name``, or None: read as the hosts are, without
     moving the connection to public (a scheduled task's lookup)."""
-    return _restaurant_where("restaurant.schema_name = %s", schema_name)
+    return _restaurant_where("schema_name", schema_name)
 
 
-def _restaurant_where(condition: str, value: str):
+@functools.cache
+def _lookup_sql(by: str) -> str:
+    """The restaurant's columns, selected by its host (``domain``) or ``schema_name``."""
     from restaurants.models import Domain, Restaurant
 
-    fields = Restaurant._meta.concrete_fields
-    columns = ", ".join(f"restaurant.{connection.ops.quote_name(field.column)}" for field in fields)
-    query = (
-        f"SELECT {columns} FROM public.{Restaurant._meta.db_table} AS restaurant"
-        f" WHERE {condition.format(domain=Domain._meta.db_table)} AND restaurant.is_active"
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        f"restaurant.{quote(field.column)}" for field in Restaurant._meta.concrete_fields
     )
+    condition = {
+        "domain": f"restaurant.id = (SELECT tenant_id FROM public.{Domain._meta.db_table}"
+        " WHERE domain = %s)",
+        "schema_name": "restaurant.schema_name = %s",
+    }[by]
+    return (
+        f"SELECT {columns} FROM public.{Restaurant._meta.db_table} AS restaurant"
+        f" WHERE {condition} AND restaurant.is_active"
+    )
+
+
+def _restaurant_where(by: str, value: str):
+    from restaurants.models import Restaurant
+
     connection.ensure_connection()
     with connection.wrap_database_errors, connection.connection.cursor() as cursor:
-        cursor.execute(query, [value])
+        cursor.execute(_lookup_sql(by), [value])
         row = cursor.fetchone()
     if row is None:
         return None
+    fields = Restaurant._meta.concrete_fields
     values = [
         field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
         for field, value in zip(fields, row, strict=True)

@@ -63,8 +63,7 @@ def bookings_follow_clock(*, now: dt.datetime | None = None) -> dict[str, int]:
         )
     moved = {"expired": 0, "reserved": 0, "seated": 0, "finished": 0, "no_show": 0}
     # Most minutes, most restaurants have nothing due: one query says so.
-    due = Q(status=ReservationStatus.CONFIRMED, starts_at__gt=now, starts_at__lte=now + window)
-    due &= Q(table__status=TableStatus.AVAILABLE)
+    due = _arriving(now, window) & Q(table__status=TableStatus.AVAILABLE)
     for _to, condition, _reason in moves:
         due |= condition
     if not Reservation.objects.filter(due).exists():
@@ -81,13 +80,16 @@ def bookings_follow_clock(*, now: dt.datetime | None = None) -> dict[str, int]:
     return moved
 
 
+def _arriving(now: dt.datetime, window: dt.timedelta) -> Q:
+    """Confirmed parties due within ``window``: their tables are to be reserved."""
+    return Q(status=ReservationStatus.CONFIRMED, starts_at__gt=now, starts_at__lte=now + window)
+
+
 @transaction.atomic
 def _tables_reserve_for_arrivals(*, now: dt.datetime, window: dt.timedelta) -> int:
     """Mark reserved the free tables of parties due within ``window``; a table that changed
     since it was read is left alone (its status is checked again under the lock)."""
-    arriving = Reservation.objects.filter(
-        status=ReservationStatus.CONFIRMED, starts_at__gt=now, starts_at__lte=now + window
-    )
+    arriving = Reservation.objects.filter(_arriving(now, window))
     tables = list(
         Table.objects.select_for_update()
         .filter(status=TableStatus.AVAILABLE, pk__in=arriving.values("table_id"))
