@@ -136,6 +136,12 @@ def service_day_bounds(*, day: dt.date, snapshot=None) -> tuple[dt.datetime, dt.
     )
 
 
+def restaurant_opened_at() -> dt.datetime | None:
+    """When the current restaurant was created (kept by an export and import): the scheduled
+    catch-ups of metrics and roll-ups go no further back, there being nothing to count."""
+    return getattr(connection.tenant, "created_at", None)
+
+
 def service_day_at(moment: dt.datetime) -> dt.date:
     """The service day running at ``moment``: after midnight, still last night's late service."""
     local_day = moment.astimezone(restaurant_zone()).date()

@@ -80,7 +80,8 @@ def _hour_start(moment: dt.datetime) -> dt.datetime:
 
 def metrics_take(*, now: dt.datetime | None = None) -> int:
     """Snapshot every complete hour not yet snapshotted (the last one, or all missed ones
-    up to two days back); returns how many hours this run wrote.
+    up to two days back, none before the restaurant was created); returns how many hours
+    this run wrote.
 
     One row per hour, by a unique key: a second run, or two at once, write nothing more
     (two at once may each count an hour the other wrote first).
@@ -91,6 +92,9 @@ def metrics_take(*, now: dt.datetime | None = None) -> int:
     first = last_complete - dt.timedelta(hours=METRICS_CATCH_UP_HOURS - 1)
     if latest is not None:
         first = max(first, latest + dt.timedelta(hours=1))
+    opened = selectors.restaurant_opened_at()
+    if opened is not None:
+        first = max(first, _hour_start(opened))
     hours = []
     hour = first
     while hour <= last_complete:
@@ -302,12 +306,16 @@ def daily_rollups_refresh(*, now: dt.datetime | None = None) -> int:
     """Bring the roll-ups up to date (the metrics job); returns how many days it wrote.
 
     Today's on every run; the last few days' again when an hour old, their book and notes
-    still moving; and any day of the last month without one (the job was stopped, the
-    restaurant is new). A steady run reads one list of days and computes one.
+    still moving; and any day of the last month without one (the job was stopped), since
+    the restaurant was created (a new one has no past to count). A steady run reads one
+    list of days and computes one.
     """
     now = now or timezone.now()
     today = selectors.service_day_at(now)
     oldest = today - dt.timedelta(days=ROLLUP_CATCH_UP_DAYS)
+    opened = selectors.restaurant_opened_at()
+    if opened is not None:
+        oldest = min(max(oldest, selectors.service_day_at(opened)), today)
     kept = dict(
         DailyRollup.objects.filter(day__range=(oldest, today)).values_list("day", "updated_at")
     )
@@ -315,7 +323,7 @@ def daily_rollups_refresh(*, now: dt.datetime | None = None) -> int:
     days = [
         day
         for day in (
-            oldest + dt.timedelta(days=offset) for offset in range(ROLLUP_CATCH_UP_DAYS + 1)
+            oldest + dt.timedelta(days=offset) for offset in range((today - oldest).days + 1)
         )
         if day == today
         or day not in kept

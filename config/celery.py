@@ -36,6 +36,15 @@ def _task_finished(task_id=None, task=None, state=None, **kwargs):
     metrics.task_finished(task_id, getattr(task, "name", "unknown"), state)
 
 
+# After every task its database connection goes back to the pool, as after a request (Django's
+# own end-of-request check): a broken one is dropped there (CELERY_DB_REUSE_MAX, settings).
+@signals.task_postrun.connect
+def _connections_return(**kwargs):
+    from django.db import close_old_connections
+
+    close_old_connections()
+
+
 @signals.worker_process_shutdown.connect
 def _worker_process_gone(pid=None, **kwargs):
     from config import metrics

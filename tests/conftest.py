@@ -293,12 +293,30 @@ def fake_providers():
         yield fake
 
 
+def worker_start(env: dict, name: str, queue: str, *options: str) -> subprocess.Popen:
+    """``celery -A config worker`` as node ``name`` on ``queue``, once it answers a ping."""
+    from config.celery import app
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", *options,
+         "-Q", queue, "-n", f"{name}@%h", "-l", "warning"],
+        cwd=ROOT,
+        env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if app.control.ping(timeout=0.5, destination=[f"{name}@{os.uname().nodename}"]):
+            return process
+        if process.poll() is not None:
+            pytest.fail("the Celery worker exited during start-up")
+    process.kill()
+    pytest.fail("the Celery worker did not answer within 60 s")
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker, fake_providers):
     """A real Celery worker process on the test database and this run's queue, sending
     WhatsApp and SMS messages to the fake providers."""
-    from config.celery import app
-
     with django_db_blocker.unblock():
         env = {
             **os.environ,
@@ -306,21 +324,7 @@ def celery_worker(django_db_setup, django_db_blocker, fake_providers):
             "DATABASE_URL": database_url_of_test_database(),
         }
     queue = os.environ.get("CELERY_QUEUE", "comensal")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-         "-Q", queue, "-n", f"test-{os.getpid()}@%h", "-l", "warning"],
-        cwd=ROOT,
-        env=env,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if app.control.ping(timeout=0.5, destination=[f"test-{os.getpid()}@{os.uname().nodename}"]):
-            break
-        if process.poll() is not None:
-            pytest.fail("the Celery worker exited during start-up")
-    else:
-        process.kill()
-        pytest.fail("the Celery worker did not answer within 60 s")
+    process = worker_start(env, f"test-{os.getpid()}", queue, "--pool", "solo")
     yield process
     process.terminate()
     process.wait(20)

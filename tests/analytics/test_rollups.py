@@ -386,6 +386,33 @@ def test_the_metrics_job_writes_todays_roll_up_and_fills_the_month_before(casa_a
     assert DailyRollup.objects.count() == services.ROLLUP_CATCH_UP_DAYS + 1
 
 
+def test_a_new_restaurants_first_metrics_job_counts_nothing_from_before_it_was_created(
+    casa_azul,
+):
+    """A restaurant created the day before at 11:20: its first job snapshots the hours and
+    rolls up the days since (not the 48 hours and 31 days of a stopped job's catch-up)."""
+    from analytics.models import MetricsSnapshot
+    from restaurants.models import Restaurant
+
+    Restaurant.objects.filter(pk=casa_azul.pk).update(
+        created_at=at(DAY - dt.timedelta(days=1), "11:20")
+    )
+    booking(TableFactory(code="M01", max_capacity=6), starts_at=at(DAY, "20:00"), party_size=5)
+
+    with time_machine.travel(at(DAY, "18:05"), tick=False):
+        for task_name in JOBS["metrics"]:
+            app.tasks[task_name](casa_azul.schema_name)
+    connection.set_tenant(casa_azul)
+
+    days = list(DailyRollup.objects.order_by("day").values_list("day", flat=True))
+    assert days == [DAY - dt.timedelta(days=1), DAY]
+    assert DailyRollup.objects.get(day=DAY).covers_booked == 5
+    hours = list(MetricsSnapshot.objects.order_by("hour").values_list("hour", flat=True))
+    # From 11:00 the day before (the hour it was created in) to 17:00, the last whole hour.
+    assert (hours[0], hours[-1]) == (at(DAY - dt.timedelta(days=1), "11:00"), at(DAY, "17:00"))
+    assert len(hours) == 24 + 7
+
+
 def test_the_job_after_midnight_refreshes_the_late_service_as_its_day(casa_azul):
     table = TableFactory(code="M01", max_capacity=6)
     booking(table, starts_at=at(DAY, "23:30"))

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import logging
+import os
 import time
 
 import pytest
@@ -12,6 +13,7 @@ from booking.tasks import bookings_clock
 from reservations.models import Reservation, StatusChange
 from restaurants.models import Restaurant
 from restaurants.tasks import JOBS, dispatch
+from tests.conftest import database_url_of_test_database, worker_start
 from tests.factories import CustomerFactory, TableFactory, open_every_day
 
 
@@ -80,6 +82,64 @@ def test_a_task_for_an_unknown_or_broken_restaurant_is_logged_with_its_schema(
     assert "skipped: no active restaurant schema=no_such_schema" in caplog.text
     assert broken.failed()
     assert "booking.clock failed schema=ruinas" in caplog.text
+
+
+def database_sessions() -> int:
+    """Sessions ever opened on the test database (PostgreSQL's own count)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def prefork_worker(django_db_setup, django_db_blocker):
+    """A worker as ``dev.py up`` starts it (prefork), one child, on a queue of its own."""
+    from config.celery import app
+
+    queue, name = f"prefork-{os.getpid()}", f"prefork-{os.getpid()}"
+    with django_db_blocker.unblock():
+        env = {**os.environ, "DATABASE_URL": database_url_of_test_database()}
+    process = worker_start(env, name, queue, "--pool", "prefork", "--concurrency", "1")
+
+    def tasks_run() -> int:
+        stats = app.control.inspect(destination=[f"{name}@{os.uname().nodename}"]).stats()
+        return sum((stats or {}).get(f"{name}@{os.uname().nodename}", {}).get("total", {}).values())
+
+    yield queue, tasks_run
+    process.terminate()
+    process.wait(20)
+
+
+def test_a_prefork_worker_keeps_its_database_connection_from_task_to_task(
+    committed_restaurant, broken_restaurant, prefork_worker
+):
+    """Twenty-one scheduled tasks in a row, one of them failing on a broken restaurant, open
+    no new PostgreSQL session each (a new backend per task, its caches cold, halved the
+    sweep's pace), and the tasks after the failure still do their work."""
+    queue, tasks_run = prefork_worker
+
+    def run(schema_names: list[str]) -> None:
+        expected = tasks_run() + len(schema_names)
+        for schema_name in schema_names:
+            bookings_clock.apply_async(
+                args=[schema_name], queue=queue, headers={"_schema_name": "public"}
+            )
+        deadline = time.monotonic() + 60
+        while tasks_run() < expected and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert tasks_run() == expected
+
+    before = database_sessions()
+    run([committed_restaurant.schema_name] * 10 + ["ruinas"])
+    with tenant_context(committed_restaurant):
+        due = due_now("C01")
+    connection.set_schema_to_public()
+    run([committed_restaurant.schema_name] * 10)
+
+    assert database_sessions() - before < 5
+    with tenant_context(committed_restaurant):
+        assert Reservation.objects.get(pk=due.pk).status == "seated"
 
 
 def test_every_job_has_a_task_the_worker_knows():
