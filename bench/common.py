@@ -42,6 +42,10 @@ def book_empty() -> None:
     book_changed()
 
 
+# The password of bench/scale.py's managers (bench/http.py logs in with it over that fleet).
+SCALE_PASSWORD = "Bench-Scale-Password-2030"
+
+
 def scale_slug(number: int) -> str:
     """The slug of bench/scale.py's restaurant ``number`` (from 1)."""
     return f"bench-scale-{number:04d}"

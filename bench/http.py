@@ -114,6 +114,7 @@ import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import contextlib  # noqa: E402
 import datetime as dt  # noqa: E402
+import functools  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import multiprocessing  # noqa: E402
@@ -154,12 +155,15 @@ import aiohttp  # noqa: E402
 import psycopg  # noqa: E402
 import redis  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
 from django.db import connections, transaction  # noqa: E402
 from django.utils import timezone, translation  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
 from api.services import api_token_issue  # noqa: E402
-from bench.common import free_port, scale_name, scale_slug  # noqa: E402
+from bench.common import SCALE_PASSWORD, free_port, scale_name, scale_slug  # noqa: E402
 from billing.models import ConsumptionNote  # noqa: E402
 from booking.demo import seed_restaurant  # noqa: E402
 from notifications.models import Message  # noqa: E402
@@ -175,7 +179,7 @@ from reservations.models import (  # noqa: E402
 )
 from restaurants import roles  # noqa: E402
 from restaurants.models import Plan, Restaurant  # noqa: E402
-from restaurants.services import restaurant_provision, staff_user_ensure  # noqa: E402
+from restaurants.services import restaurant_provision  # noqa: E402
 from restaurants.throttling import plan_requests_used  # noqa: E402
 
 # The restaurants: this bench's own 30, or with ``BENCH_HTTP_FLEET=scale:<n>`` the first n
@@ -185,13 +189,14 @@ if FLEET.startswith("scale:"):
     RESTAURANTS = int(FLEET.removeprefix("scale:"))
     SLUGS = [scale_slug(number) for number in range(1, RESTAURANTS + 1)]
     NAMES = [scale_name(number) for number in range(1, RESTAURANTS + 1)]
-    PAST_DAYS = 0
+    SEEDED = True  # by bench/scale.py
+    PASSWORD = SCALE_PASSWORD  # its managers'
 else:
     RESTAURANTS = 30
     SLUGS = [f"bench-http-{number:02d}" for number in range(1, RESTAURANTS + 1)]
     NAMES = [f"Bench HTTP {number:02d}" for number in range(1, RESTAURANTS + 1)]
-    PAST_DAYS = 90
-PASSWORD = "Bench-Http-Password-2030"
+    SEEDED = False
+    PASSWORD = "Bench-Http-Password-2030"
 API_USERS = 3  # per restaurant: the manager and two more, each with a token
 GUEST_DOMAIN = "guests.bench-http.example.com"
 QUEUE = "bench-http"
@@ -212,6 +217,7 @@ REQUEST_TIMEOUT = 10
 SETUP_TIMEOUT = 60
 MAX_REQUESTS_PER_CLIENT = 50_000
 LOGINS_AT_ONCE = 8
+CSRF_FETCHES_AT_ONCE = 16
 SOCKETS_AT_ONCE = 25
 MANAGE_FALLBACK = 20  # manage links of seeded bookings per restaurant, before any POST
 MANAGE_KEPT = 500  # manage links kept per restaurant and load process
@@ -292,17 +298,11 @@ def restaurant_ready(slug: str, number: int) -> dict:
     if restaurant.plan != Plan.ENTERPRISE:
         raise RuntimeError(f"{slug} is on the {restaurant.plan} plan; the bench needs enterprise")
     with tenant_context(restaurant):
-        seed_restaurant(past_days=PAST_DAYS)
-        users = [
-            staff_user_ensure(
-                email=f"manager@{slug}.example.com", password=PASSWORD, role=roles.MANAGER
-            )[0]
-        ]
+        if not SEEDED:
+            seed_restaurant(past_days=90)
+        users = [api_user_ready(f"manager@{slug}.example.com")]
         users += [
-            staff_user_ensure(
-                email=f"api-{index}@{slug}.example.com", password=PASSWORD, role=roles.MANAGER
-            )[0]
-            for index in range(1, API_USERS)
+            api_user_ready(f"api-{index}@{slug}.example.com") for index in range(1, API_USERS)
         ]
         forgotten = bench_bookings_forget()
         tokens = [api_token_issue(user=user, name="bench")[1] for user in users]
@@ -337,6 +337,23 @@ def restaurant_ready(slug: str, number: int) -> dict:
             "created": created,
             "forgotten": forgotten,
         }
+
+
+@functools.cache
+def password_hash() -> str:
+    return make_password(PASSWORD)
+
+
+def api_user_ready(email: str):
+    """A manager of the current restaurant (once), as ``staff_user_ensure`` makes one, but
+    with the password hashed once for all of them: hashing it per user (PBKDF2) took a
+    quarter of an hour for a thousand restaurants."""
+    user, created = get_user_model().objects.get_or_create(
+        username=email, defaults={"email": email, "is_staff": True, "password": password_hash()}
+    )
+    if created:
+        user.groups.add(Group.objects.get(name=roles.MANAGER))
+    return user
 
 
 @transaction.atomic
@@ -1102,13 +1119,17 @@ class Load:
 
     # -- set-up before a phase's clock starts
 
-    async def csrf_fetch(self, restaurant: dict) -> None:
+    async def csrf_fetch(self, restaurant: dict, limit: asyncio.Semaphore) -> None:
         address = self.addresses[0]
-        async with self.session(address).get(
-            f"{self.base}/",
-            headers={"Host": f"{restaurant['host']}:{self.port}"},
-            allow_redirects=False,
-        ) as response:
+        async with (
+            limit,
+            self.session(address).get(
+                f"{self.base}/",
+                headers={"Host": f"{restaurant['host']}:{self.port}"},
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=SETUP_TIMEOUT),
+            ) as response,
+        ):
             body = await response.text()
             cookie = response.cookies.get("csrftoken")
             match = CSRF_FIELD.search(body)
@@ -1163,9 +1184,11 @@ class Load:
         doors = spec["weights"]
         started = time.monotonic()
         if "booking" in doors:
+            # A page per restaurant, a few at a time (a thousand at once overran the timeout).
+            limit = asyncio.Semaphore(CSRF_FETCHES_AT_ONCE)
             await asyncio.gather(
                 *(
-                    self.csrf_fetch(restaurant)
+                    self.csrf_fetch(restaurant, limit)
                     for restaurant in self.restaurants
                     if restaurant["slug"] not in self.csrf
                 )
