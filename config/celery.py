@@ -36,13 +36,16 @@ def _task_finished(task_id=None, task=None, state=None, **kwargs):
     metrics.task_finished(task_id, getattr(task, "name", "unknown"), state)
 
 
-# After every task its database connection goes back to the pool, as after a request (Django's
-# own end-of-request check): a broken one is dropped there (CELERY_DB_REUSE_MAX, settings).
+# After every task a worker ran, its database connection goes back to the pool, as after a
+# request (Django's own end-of-request check): a broken one is dropped there
+# (CELERY_DB_REUSE_MAX, settings). A task run in its caller's process (``apply()``) leaves
+# the caller's connection alone, in whatever transaction it is.
 @signals.task_postrun.connect
-def _connections_return(**kwargs):
+def _connections_return(sender=None, **kwargs):
     from django.db import close_old_connections
 
-    close_old_connections()
+    if not getattr(getattr(sender, "request", None), "is_eager", False):
+        close_old_connections()
 
 
 @signals.worker_process_shutdown.connect
