@@ -75,7 +75,6 @@ import random
 import re
 import secrets
 import shlex
-import socket
 import statistics
 import subprocess
 import sys
@@ -110,7 +109,7 @@ from django_tenants.utils import tenant_context  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from assistant.models import Conversation, ConversationMessage, Direction, Speaker  # noqa: E402
-from bench.common import book_empty  # noqa: E402
+from bench.common import book_empty, free_port  # noqa: E402
 from booking import demo  # noqa: E402
 from notifications import services as notifications  # noqa: E402
 from notifications.models import Event, Message, MessageStatus  # noqa: E402
@@ -225,12 +224,6 @@ def customers(count: int, messages: int, first_phone: int, seed: int) -> list[di
 
 
 # --- The server ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Server:

@@ -41,7 +41,6 @@ import base64
 import multiprocessing
 import os
 import resource
-import socket
 import subprocess
 import sys
 import threading
@@ -66,6 +65,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
+from bench.common import free_port  # noqa: E402
 from reservations.models import Table  # noqa: E402
 from reservations.services.tables import table_ensure, table_set_status  # noqa: E402
 from restaurants import roles  # noqa: E402
@@ -94,12 +94,6 @@ def load_average() -> str:
 
 
 # --- The web tier ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class WebTier:

@@ -25,7 +25,6 @@ import datetime as dt
 import itertools
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -53,6 +52,7 @@ from django_tenants.utils import tenant_context  # noqa: E402
 from analytics.models import DailyRollup  # noqa: E402
 from analytics.selectors import service_day_at  # noqa: E402
 from analytics.services import daily_rollups_backfill  # noqa: E402
+from bench.common import free_port  # noqa: E402
 from billing.models import ConsumptionNote, NoteLine, NoteLineKind, NoteStatus  # noqa: E402
 from menu.models import Category, Dish, PreOrder  # noqa: E402
 from reservations import selectors  # noqa: E402
@@ -205,12 +205,6 @@ def seed(today: dt.date) -> bool:
 
 
 # --- The web tier and its clients ---------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def web_start(port: int) -> subprocess.Popen:
