@@ -109,7 +109,7 @@ from django_tenants.utils import tenant_context  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from assistant.models import Conversation, ConversationMessage, Direction, Speaker  # noqa: E402
-from bench.common import book_empty, free_port  # noqa: E402
+from bench.common import book_empty, free_port, process_stop  # noqa: E402
 from booking import demo  # noqa: E402
 from notifications import services as notifications  # noqa: E402
 from notifications.models import Event, Message, MessageStatus  # noqa: E402
@@ -288,12 +288,7 @@ class Server:
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        process_stop(self.process, 30)
 
     def errors(self) -> list[str]:
         """The tracebacks and ERROR lines the server wrote."""

@@ -61,11 +61,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def process_stop(process: subprocess.Popen) -> None:
-    """SIGTERM, a minute to finish, then SIGKILL."""
+def process_stop(process: subprocess.Popen, seconds: float = 60) -> None:
+    """SIGTERM, ``seconds`` to finish, then SIGKILL."""
     process.terminate()
     try:
-        process.wait(60)
+        process.wait(seconds)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()

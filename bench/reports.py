@@ -52,7 +52,7 @@ from django_tenants.utils import tenant_context  # noqa: E402
 from analytics.models import DailyRollup  # noqa: E402
 from analytics.selectors import service_day_at  # noqa: E402
 from analytics.services import daily_rollups_backfill  # noqa: E402
-from bench.common import free_port  # noqa: E402
+from bench.common import free_port, process_stop  # noqa: E402
 from billing.models import ConsumptionNote, NoteLine, NoteLineKind, NoteStatus  # noqa: E402
 from menu.models import Category, Dish, PreOrder  # noqa: E402
 from reservations import selectors  # noqa: E402
@@ -382,12 +382,7 @@ def main() -> int:
             results[name] = figures = measure(sessions, url, expect=expect)
             print_figures(name, figures, results["baseline"])
     finally:
-        web.terminate()
-        try:
-            web.wait(30)
-        except subprocess.TimeoutExpired:
-            web.kill()
-            web.wait()
+        process_stop(web, 30)
     measured = ("year_cold", "year", "month", "csv", "home", "home_panel")
     worst = max(results[name]["p95"] for name in measured)
     print(
