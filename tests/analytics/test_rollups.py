@@ -15,7 +15,7 @@ from django_tenants.utils import tenant_context
 
 from analytics import selectors, services
 from analytics import tasks as analytics_tasks  # noqa: F401 - registers the job's tasks
-from analytics.models import DailyRollup
+from analytics.models import DailyRollup, MetricsSnapshot
 from billing.models import ConsumptionNote, NoteStatus, PaymentMethod
 from billing.services import note_charge, note_finalise, note_issue, note_line_add
 from booking.services.bookings import booking_transition
@@ -28,6 +28,7 @@ from reservations.models import (
     ReservationStatus,
     StatusChange,
 )
+from restaurants.models import Restaurant
 from restaurants.tasks import JOBS
 from tests.billing.conftest import MEXICO, table_priced
 from tests.conftest import MANAGER_A, PASSWORD, host_of
@@ -391,9 +392,6 @@ def test_a_new_restaurants_first_metrics_job_counts_nothing_from_before_it_was_c
 ):
     """A restaurant created the day before at 11:20: its first job snapshots the hours and
     rolls up the days since (not the 48 hours and 31 days of a stopped job's catch-up)."""
-    from analytics.models import MetricsSnapshot
-    from restaurants.models import Restaurant
-
     Restaurant.objects.filter(pk=casa_azul.pk).update(
         created_at=at(DAY - dt.timedelta(days=1), "11:20")
     )

@@ -97,14 +97,15 @@ def prefork_worker(django_db_setup, django_db_blocker):
     """A worker as ``dev.py up`` starts it (prefork), one child, on a queue of its own."""
     from config.celery import app
 
-    queue, name = f"prefork-{os.getpid()}", f"prefork-{os.getpid()}"
+    name = queue = f"prefork-{os.getpid()}"
+    node = f"{name}@{os.uname().nodename}"
     with django_db_blocker.unblock():
         env = {**os.environ, "DATABASE_URL": database_url_of_test_database()}
     process = worker_start(env, name, queue, "--pool", "prefork", "--concurrency", "1")
 
     def tasks_run() -> int:
-        stats = app.control.inspect(destination=[f"{name}@{os.uname().nodename}"]).stats()
-        return sum((stats or {}).get(f"{name}@{os.uname().nodename}", {}).get("total", {}).values())
+        stats = app.control.inspect(destination=[node]).stats() or {}
+        return sum(stats.get(node, {}).get("total", {}).values())
 
     yield queue, tasks_run
     process.terminate()
