@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import logging
 import re
-import time
 import uuid
 from urllib.parse import urlencode, urlsplit
 
@@ -19,6 +18,8 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -108,7 +109,7 @@ def _availability_context(
         "party_size": party_size,
         "availability": availability,
         "times": times,
-        "calendar": _calendar_weeks(calendar, day),
+        "calendar_rows": _calendar_rows(calendar, day, party_size),
         # Only months with a bookable day are offered.
         "previous_month": (first_of_month - dt.timedelta(days=1)).replace(day=1).isoformat()
         if first_of_month > window[0]
@@ -117,34 +118,38 @@ def _availability_context(
     }
 
 
-def _calendar_weeks(calendar, chosen: dt.date) -> list[list[dict]]:
-    """The calendar's cells as the template shows them, worked out here: forty cells on every
-    view of the booking page."""
+def _calendar_rows(calendar, chosen: dt.date, party_size: int) -> str:
+    """The calendar's rows (forty-odd cells on every view of the booking page), written here
+    rather than by the template engine, whose variable and tag rendering cost more than the
+    rest of the fragment."""
     states = {"available": _("tables free"), "full": _("fully booked"), "closed": _("closed")}
-    return [
-        [
-            {
-                "css": " ".join(
-                    filter(
-                        None,
-                        [
-                            cell.state,
-                            "" if cell.in_month else "other-month",
-                            "chosen" if cell.day == chosen else "",
-                        ],
-                    )
-                ),
-                "number": cell.day.day,
-                "iso": cell.iso,
-                "chosen": cell.day == chosen,
-                "label": ""
-                if cell.state == "outside"
-                else f"{long_date(cell.day)}: {states.get(cell.state, states['closed'])}",
-            }
-            for cell in week
-        ]
-        for week in calendar
-    ]
+    rows = []
+    for week in calendar:
+        cells = []
+        for cell in week:
+            css = " ".join(
+                filter(
+                    None,
+                    [
+                        cell.state,
+                        "" if cell.in_month else "other-month",
+                        "chosen" if cell.day == chosen else "",
+                    ],
+                )
+            )
+            if cell.state == "outside":
+                inner = f'<span aria-hidden="true">{cell.day.day}</span>'
+            else:
+                label = escape(f"{long_date(cell.day)}: {states.get(cell.state, states['closed'])}")
+                current = ' aria-current="date"' if cell.day == chosen else ""
+                inner = (
+                    f'<a href="?day={cell.iso}&amp;party_size={party_size}" data-day="{cell.iso}" '
+                    f'aria-label="{label}"{current}>{cell.day.day}</a>'
+                )
+            cells.append(f'<td class="{css}">{inner}</td>')
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    # Safe: ISO dates, numbers and escaped labels only.
+    return mark_safe("\n".join(rows))
 
 
 def _opening_hours(snapshot) -> list[tuple[str, str]]:
@@ -157,10 +162,13 @@ def _opening_hours(snapshot) -> list[tuple[str, str]]:
 
 
 # An anonymous GET of the booking page or of its availability fragment is rendered once per
-# book version (see selectors.book_version), language, address and minute, then served from
-# the cache; each visitor's own values (CSRF token, the form's submission key) are put back
-# in on the way out.
-PAGE_CACHE_SECONDS = 60
+# book version (see selectors.book_version), time epoch (selectors.time_epoch: the date and
+# the first start time still offered), language and address, then served from the cache;
+# each visitor's own values (CSRF token, the form's submission key) are put back in on the
+# way out. The landing page (no day asked for) is kept longer than a day and party asked for:
+# there is one of it per restaurant and language, and hundreds of the others.
+PAGE_CACHE_SECONDS = 600
+ASKED_PAGE_CACHE_SECONDS = 60
 VISITOR_VALUES = {
     "csrf": re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"'),
     "submission": re.compile(r'name="submission" value="([^"]+)"'),
@@ -174,7 +182,7 @@ def _served_from_cache(request, template: str, render_page) -> HttpResponse:
     address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
     key = (
         f"public-page:{template}:{version}:{translation.get_language()}:"
-        f"{int(time.time() // PAGE_CACHE_SECONDS)}:{address}"
+        f"{selectors.time_epoch()}:{address}"
     )
     page = cache.get(key)
     if page is None:
@@ -185,7 +193,7 @@ def _served_from_cache(request, template: str, render_page) -> HttpResponse:
         for name, pattern in VISITOR_VALUES.items():
             for value in set(pattern.findall(page)):
                 page = page.replace(value, f"\x00{name}\x00")
-        cache.set(key, page, PAGE_CACHE_SECONDS)
+        cache.set(key, page, ASKED_PAGE_CACHE_SECONDS if request.GET else PAGE_CACHE_SECONDS)
         return response
     page = page.replace("\x00csrf\x00", get_token(request))
     return HttpResponse(page.replace("\x00submission\x00", uuid.uuid4().hex))

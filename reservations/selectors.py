@@ -11,15 +11,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, FloatField, OuterRef, Q
-from django.db.models.functions import Cast, Extract
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reservations.models import BookingPolicy, Reservation, Table, TableStatus
+from reservations.models import ACTIVE_STATUSES, BookingPolicy, Reservation, Table, TableStatus
 
 POLICY_CACHE_KEY = "booking-policy:v1"
 POLICY_CACHE_SECONDS = 300
@@ -253,39 +251,41 @@ class TableBook:
 NOTHING_BOOKED = TableBook([])
 
 
-def _timestamp(field: str):
-    # In UTC: Django would otherwise read the wall clock of the active time zone.
-    return Cast(Extract(field, "epoch", tzinfo=dt.UTC), FloatField())
+# The fitting tables, each with its active bookings in a window as two arrays of POSIX
+# timestamps (starts, and ends in the same order). Written out rather than built by the ORM:
+# compiling the two array subqueries cost more CPU than PostgreSQL spent running them, on
+# every availability view. ``%(exclude)s``: a reservation left out (0 for none).
+BOOK_SQL = f"""
+SELECT t.id, t.code, t.max_capacity, t.area, t.reservation_price, b.starts, b.ends
+FROM {Table._meta.db_table} t
+LEFT JOIN LATERAL (
+    SELECT array_agg(EXTRACT(EPOCH FROM r.starts_at)::float8 ORDER BY r.starts_at) AS starts,
+           array_agg(EXTRACT(EPOCH FROM r.ends_at)::float8 ORDER BY r.starts_at) AS ends
+    FROM {Reservation._meta.db_table} r
+    WHERE r.table_id = t.id AND r.status = ANY(%(active)s)
+      AND r.starts_at < %(window_end)s AND r.ends_at > %(window_start)s AND r.id <> %(exclude)s
+) b ON true
+WHERE t.min_capacity <= %(party_size)s AND t.max_capacity >= %(party_size)s
+  AND t.status <> %(maintenance)s
+ORDER BY t.max_capacity, t.code
+"""
 
 
 def _book(party_size: int, window_start, window_end, *, exclude_reservation=None):
     """Fitting tables and, per table, the active bookings in the window: one query."""
-    bookings = (
-        Reservation.objects.active()
-        .overlapping(window_start, window_end)
-        .filter(table=OuterRef("pk"))
-        .order_by("starts_at")
-    )
-    if exclude_reservation is not None:
-        bookings = bookings.exclude(pk=exclude_reservation.pk)
-    rows = (
-        Table.objects.fitting(party_size)
-        .order_by("max_capacity", "code")
-        # Timestamps straight from PostgreSQL: a month's bookings need no datetime objects.
-        .annotate(
-            booked_starts=ArraySubquery(bookings.values(start=_timestamp("starts_at"))),
-            booked_ends=ArraySubquery(bookings.values(end=_timestamp("ends_at"))),
+    with connection.cursor() as cursor:
+        cursor.execute(
+            BOOK_SQL,
+            {
+                "active": [str(status) for status in ACTIVE_STATUSES],
+                "window_start": window_start,
+                "window_end": window_end,
+                "exclude": exclude_reservation.pk if exclude_reservation is not None else 0,
+                "party_size": party_size,
+                "maintenance": str(TableStatus.MAINTENANCE),
+            },
         )
-        .values_list(
-            "id",
-            "code",
-            "max_capacity",
-            "area",
-            "reservation_price",
-            "booked_starts",
-            "booked_ends",
-        )
-    )
+        rows = cursor.fetchall()
     tables, booked = [], {}
     for *table, starts, ends in rows:
         tables.append(FreeTable(*table))
@@ -507,7 +507,31 @@ def calendar_days(month: dt.date) -> list[dt.date]:
 
 # A month's calendar (what each day has for a party size) is shared by the views of all its
 # days: cached under the book's version, for a minute at most (today's times run out).
-CALENDAR_CACHE_SECONDS = 60
+CALENDAR_CACHE_SECONDS = 600
+
+
+def time_epoch(*, now: dt.datetime | None = None, snapshot: PolicySnapshot | None = None) -> str:
+    """What the passing of time has changed on the public pages, as a key: the restaurant's
+    date (the booking window starts on it) and the first start time still offered, that is,
+    not within the minimum notice. Between two changes of the book's version, the calendar
+    and the free times stay the same for as long as this key does: usually until the next
+    start time drops off, a quarter or half an hour, instead of a minute."""
+    now = now or timezone.now()
+    snapshot = snapshot or booking_policy_snapshot()
+    zone = restaurant_zone()
+    today = now.astimezone(zone).date()
+    earliest = (now + snapshot.min_notice).timestamp()
+    first = None
+    for offset in range(snapshot.max_days_ahead + 1):
+        day = today + dt.timedelta(days=offset)
+        # A service day's start times are on or after its own midnight.
+        if first is not None and dt.datetime.combine(day, dt.time.min, zone).timestamp() > first:
+            break
+        _starts, marks = _service_slots_and_marks(snapshot, day, zone)
+        index = bisect.bisect_left(marks, earliest)  # as availability_for_days cuts them
+        if index < len(marks) and (first is None or marks[index] < first):
+            first = marks[index]
+    return f"{today.isoformat()}:{int(first or 0)}"
 
 
 def booking_month(
@@ -527,8 +551,8 @@ def booking_month(
     days = calendar_days(day)
     key = None
     if version is not None:
-        minute = int(now.timestamp() // CALENDAR_CACHE_SECONDS)
-        key = f"booking-calendar:{version}:{days[0]}:{party_size}:{minute}"
+        epoch = time_epoch(now=now, snapshot=snapshot)
+        key = f"booking-calendar:{version}:{days[0]}:{party_size}:{epoch}"
     states = cache.get(key) if key else None
     if states is None:
         bookable = {shown for shown in days if today <= shown <= last_bookable}

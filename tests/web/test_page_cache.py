@@ -6,8 +6,10 @@ import re
 import zoneinfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from menu.models import Dish
@@ -67,6 +69,41 @@ def test_a_booking_made_anywhere_leaves_the_cached_page_at_once(restaurant_a, on
     for path in ("/", "/availability/"):
         times = times_of(web.get(path, query).content.decode())
         assert "20:00" not in times and "18:30" not in times and "18:00" in times, path
+
+
+def test_a_time_inside_the_notice_leaves_the_cached_page_then_and_not_a_minute_later(
+    restaurant_a, one_table
+):
+    """The cache lasts as long as what the page shows: a start time drops off when it comes
+    within the minimum notice, and the calendar's first day moves on at midnight; between
+    those moments the page is not worked out again."""
+    with tenant_context(restaurant_a):
+        open_every_day("13:00", "23:30", max_days_ahead=90, min_notice_minutes=60)
+    web = Client(HTTP_HOST=host_of(restaurant_a))
+    tuesday = dt.date(2030, 3, 5)
+    paths = ("/", f"/availability/?day={tuesday}&party_size=2")
+
+    def at(hour: int, minute: int, second: int = 0, *, day: dt.date = tuesday):
+        moment = dt.datetime.combine(day, dt.time(hour, minute, second), tzinfo=MEXICO)
+        return time_machine.travel(moment, tick=False)
+
+    with at(16, 40):
+        for path in paths:
+            assert times_of(web.get(path).content.decode())[0] == "18:00", path
+    with at(17, 0), CaptureQueriesContext(connection) as queries:
+        for path in paths:
+            assert times_of(web.get(path).content.decode())[0] == "18:00", path
+    assert not [q for q in queries if "reservations_table" in q["sql"]]  # both from the cache
+    with at(17, 0, 30):
+        for path in paths:
+            assert times_of(web.get(path).content.decode())[0] == "18:30", path
+
+    with at(23, 59):
+        assert 'id="availability" data-day="2030-03-05"' in web.get("/").content.decode()
+    with at(0, 1, day=tuesday + dt.timedelta(days=1)):
+        page = web.get("/").content.decode()
+        assert 'id="availability" data-day="2030-03-06"' in page
+        assert times_of(page)[0] == "13:00"
 
 
 def test_new_hours_a_dish_out_of_stock_and_a_smaller_table_each_show_on_the_next_view(
