@@ -176,17 +176,18 @@ VISITOR_VALUES = {
 
 
 def _served_from_cache(request, template: str, render_page) -> HttpResponse:
-    """``render_page(version)``'s answer, from the cache when the book has not changed since
-    the version it was rendered at."""
+    """``render_page(version, snapshot)``'s answer (``snapshot``: the booking policy), from the
+    cache when the book has not changed since the version it was rendered at."""
     version = selectors.book_version()
+    snapshot = selectors.booking_policy_snapshot()
     address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
     key = (
         f"public-page:{template}:{version}:{translation.get_language()}:"
-        f"{selectors.time_epoch()}:{address}"
+        f"{selectors.time_epoch(snapshot=snapshot)}:{address}"
     )
     page = cache.get(key)
     if page is None:
-        response = render_page(version)
+        response = render_page(version, snapshot)
         if response.status_code != 200:
             return response
         page = response.content.decode()
@@ -208,15 +209,17 @@ def _booking(request, *, template: str, widget: bool):
         return _served_from_cache(
             request,
             template,
-            lambda version: _booking_form(
-                request, template=template, widget=widget, version=version
+            lambda version, snapshot: _booking_form(
+                request, template=template, widget=widget, version=version, snapshot=snapshot
             ),
         )
     return _booking_form(request, template=template, widget=widget)
 
 
-def _booking_form(request, *, template: str, widget: bool, version: int | None = None):
-    snapshot = selectors.booking_policy_snapshot()
+def _booking_form(
+    request, *, template: str, widget: bool, version: int | None = None, snapshot=None
+):
+    snapshot = snapshot or selectors.booking_policy_snapshot()
     policy = snapshot.row
     dishes = list(
         Dish.objects.filter(is_active=True, category__is_active=True, stock__gt=0)
@@ -364,12 +367,13 @@ def booking_availability(request):
         )
     template = "reservations/_availability.html"
     return _served_from_cache(
-        request, template, lambda version: _availability(request, template, version)
+        request,
+        template,
+        lambda version, snapshot: _availability(request, template, version, snapshot),
     )
 
 
-def _availability(request, template: str, version: int):
-    snapshot = selectors.booking_policy_snapshot()
+def _availability(request, template: str, version: int, snapshot):
     window = selectors.booking_window(snapshot=snapshot)
     day, party_size, notice = _picked(request.GET, snapshot.row, window)
     return render(
