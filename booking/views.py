@@ -11,6 +11,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -181,9 +182,12 @@ def _served_from_cache(request, template: str, render_page) -> HttpResponse:
     version = selectors.book_version()
     snapshot = selectors.booking_policy_snapshot()
     address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    # The static files' manifest too: a page cached before a release links files by hashed
+    # names the new release may no longer serve.
+    release = getattr(staticfiles_storage, "manifest_hash", "")
     key = (
         f"public-page:{template}:{version}:{translation.get_language()}:"
-        f"{selectors.time_epoch(snapshot=snapshot)}:{address}"
+        f"{selectors.time_epoch(snapshot=snapshot)}:{release}:{address}"
     )
     page = cache.get(key)
     if page is None:

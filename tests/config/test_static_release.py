@@ -8,9 +8,11 @@ from django.core.management import call_command
 PRODUCTION_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 
-def test_collectstatic_builds_the_manifest_and_the_pages_link_the_hashed_files(
+def test_collectstatic_builds_the_manifest_and_even_a_cached_page_links_the_new_files(
     settings, tmp_path, client_a
 ):
+    before = client_a.get("/").content.decode()  # now in the page cache
+    assert '/static/reservations/booking.css"' in before
     settings.STATIC_ROOT = tmp_path
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": PRODUCTION_STORAGE}}
 
@@ -20,5 +22,6 @@ def test_collectstatic_builds_the_manifest_and_the_pages_link_the_hashed_files(
     paths = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
     for name in ("analytics/vendor/chart.umd.min.js", "reservations/booking.css"):
         assert (tmp_path / paths[name]).is_file() and paths[name] != name
+    # The page cached before the release is not served with the old links.
     page = client_a.get("/").content.decode()
     assert f'/static/{paths["reservations/booking.css"]}"' in page
