@@ -95,7 +95,8 @@ def _change(now: float | Decimal | None, before: float | Decimal | None) -> floa
 
 def _totals(days: list[dict], sums: dict) -> dict:
     """A span's figures: its days' plain figures added up, the averages weighted by what
-    they average (as ``rollups_between`` does), the breakdowns as PostgreSQL summed them."""
+    they average (party size by bookings, turns by finished parties, spend by paid covers),
+    the breakdowns as PostgreSQL summed them."""
     totals = {
         name: sum((day[name] for day in days), Decimal("0.00") if name == "revenue" else 0)
         for name in ADDITIVE_FIGURES

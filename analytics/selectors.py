@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
@@ -366,100 +366,6 @@ ADDITIVE_FIGURES = (
 )
 
 
-@dataclass
-class RollupReport:
-    """The roll-ups of a span of service days, oldest first, and their totals."""
-
-    rows: list[DailyRollup]
-    totals: dict = field(default_factory=dict)
-
-
-def rollups_between(*, start: dt.date, end: dt.date) -> RollupReport:
-    """The daily roll-ups from ``start`` to ``end`` (both included) and their totals: one
-    query, a row a day, however many bookings the span holds.
-
-    Averages are weighted by what they average (party size by bookings, turns by finished
-    parties, spend by paid covers). Tables come most booked first, dishes best-selling
-    first (their revenue a ``Decimal`` here). The booking lead time is a median, which does not add
-    up over days: the totals leave it out. Days without a roll-up are simply absent.
-    """
-    rows = list(DailyRollup.objects.filter(day__range=(start, end)).order_by("day"))
-    totals: dict = {
-        name: sum((getattr(row, name) for row in rows), Decimal("0.00") if name == "revenue" else 0)
-        for name in ADDITIVE_FIGURES
-    }
-    by_source: dict[str, dict[str, int]] = {}
-    by_table: dict[str, dict[str, int]] = {}
-    covers_by_hour: dict[str, int] = {}
-    seated_by_hour: dict[str, int] = {}
-    dishes: dict[str, dict] = {}
-    turns: dict[str, list[float]] = {}  # party size -> [parties, minutes × parties]
-    for row in rows:
-        for summed_by, day_by in ((by_source, row.by_source), (by_table, row.by_table)):
-            for key, figures in day_by.items():
-                summed = summed_by.setdefault(key, {"reservations": 0, "covers": 0})
-                summed["reservations"] += figures["reservations"]
-                summed["covers"] += figures["covers"]
-        for summed_hours, day_hours in (
-            (covers_by_hour, row.covers_by_hour),
-            (seated_by_hour, row.seated_by_hour),
-        ):
-            for hour, covers in day_hours.items():
-                summed_hours[hour] = summed_hours.get(hour, 0) + covers
-        for dish_id, figures in row.dishes.items():
-            # The latest day's name stands (rows are oldest first): a renamed dish reads
-            # as it is called now.
-            dish = dishes.setdefault(dish_id, {"preordered": 0, "sold": 0, "revenue": Decimal(0)})
-            dish["name"] = figures["name"]
-            dish["preordered"] += figures["preordered"]
-            dish["sold"] += figures["sold"]
-            dish["revenue"] += Decimal(figures["revenue"])
-        for size, turn in row.turn_by_party_size.items():
-            summed_turn = turns.setdefault(size, [0, 0.0])
-            summed_turn[0] += turn["parties"]
-            summed_turn[1] += turn["parties"] * turn["minutes"]
-    finished = sum(parties for parties, _minutes in turns.values())
-    totals.update(
-        by_source=dict(sorted(by_source.items())),
-        covers_by_hour=_by_hour(covers_by_hour),
-        seated_by_hour=_by_hour(seated_by_hour),
-        # Rankings: the most booked tables, the best-selling dishes (by revenue, then
-        # quantity), first.
-        by_table=dict(
-            sorted(
-                by_table.items(),
-                key=lambda item: (-item[1]["reservations"], -item[1]["covers"], item[0]),
-            )
-        ),
-        dishes=dict(
-            sorted(
-                dishes.items(),
-                key=lambda item: (-item[1]["revenue"], -item[1]["sold"], item[1]["name"]),
-            )
-        ),
-        turn_by_party_size={
-            size: {"parties": parties, "minutes": round(minutes / parties, 1)}
-            for size, (parties, minutes) in sorted(turns.items(), key=lambda item: int(item[0]))
-        },
-        average_party_size=(
-            _decimal(Decimal(totals["covers_booked"]) / totals["reservations"], "0.01")
-            if totals["reservations"]
-            else None
-        ),
-        turn_minutes=(
-            _decimal(sum(minutes for _parties, minutes in turns.values()) / finished, "0.1")
-            if finished
-            else None
-        ),
-        spend_per_cover=(
-            _decimal(totals["revenue"] / totals["paid_covers"], "0.01")
-            if totals["paid_covers"]
-            else None
-        ),
-    )
-    return RollupReport(rows=rows, totals=totals)
-
-
 # --- A customer's history with the restaurant ----------------------------------------------
 
 GUEST_REQUESTS_SHOWN = 5
@@ -563,14 +469,14 @@ def period_rollups(
     """The roll-ups from ``previous_start`` to ``end``, the days from ``start`` on being the
     period reported ("now") and those before it the period compared ("before"). Two queries.
 
-    Unlike ``rollups_between``, the breakdowns (sources, tables, dishes, seated covers by
-    hour and weekday, turns) are summed in PostgreSQL with ``jsonb_each``, not decoded row
-    by row in Python: a year and the year before sum in a few milliseconds instead of a
-    hundred (``breakdowns=False`` skips them: one query). Sums come back in the shapes of
-    ``rollups_between``'s totals, but for the
-    weekday of the seated covers (``seated_by_hour_weekday``: hour -> seven sums, Monday
-    first) and a dish renamed during the span, shown under its alphabetically last name
-    (its latest would cost a sort of every dish of every day).
+    The breakdowns (sources, tables, dishes, seated covers by hour and weekday, turns) are
+    summed in PostgreSQL with ``jsonb_each``, not decoded row by row in Python: a year and
+    the year before sum in a few milliseconds instead of a hundred (``breakdowns=False``
+    skips them: one query). Sources and tables as {key: {"reservations", "covers"}}, most
+    booked first for tables; dishes by id, best-selling first, a dish renamed during the
+    span shown under its alphabetically last name (its latest would cost a sort of every
+    dish of every day); the seated covers as hour -> seven sums, Monday first; turns by
+    party size as {"parties", "minutes"}.
     """
     days = list(
         DailyRollup.objects.filter(day__range=(previous_start, end))

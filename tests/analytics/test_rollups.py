@@ -16,6 +16,7 @@ from django_tenants.utils import tenant_context
 from analytics import selectors, services
 from analytics import tasks as analytics_tasks  # noqa: F401 - registers the job's tasks
 from analytics.models import DailyRollup, MetricsSnapshot
+from analytics.reports import period_report
 from billing.models import ConsumptionNote, NoteStatus, PaymentMethod
 from billing.services import note_charge, note_finalise, note_issue, note_line_add
 from booking.services.bookings import booking_transition
@@ -476,34 +477,37 @@ def test_backfill_command_fills_one_restaurant_or_all(restaurant_a, restaurant_b
     connection.set_schema_to_public()
 
 
-def test_rollups_between_gives_the_days_in_order_and_their_totals(busy_day):
+def test_a_period_report_adds_up_the_roll_ups_of_its_days_only(busy_day):
     services.daily_rollup_compute(day=DAY)
     services.daily_rollup_compute(day=DAY + dt.timedelta(days=1))
-    services.daily_rollup_compute(day=DAY + dt.timedelta(days=5))  # outside the span
+    services.daily_rollup_compute(day=DAY + dt.timedelta(days=5))  # outside the period
 
-    report = selectors.rollups_between(start=DAY - dt.timedelta(days=1), end=DAY + dt.timedelta(1))
+    report = period_report(start=DAY - dt.timedelta(days=1), end=DAY + dt.timedelta(days=1))
 
-    assert [row.day for row in report.rows] == [DAY, DAY + dt.timedelta(days=1)]
-    totals = report.totals
-    assert (totals["reservations"], totals["covers_booked"], totals["revenue"]) == (
+    assert report["days_with_figures"] == 2
+    summary = report["summary"]
+    assert (summary["reservations"], summary["covers_booked"], summary["revenue"]) == (
         6,
         19,
         Decimal("115.00"),
     )
-    assert totals["by_source"]["admin"] == {"reservations": 2, "covers": 6}
-    assert totals["covers_by_hour"]["13"] == 6
-    assert totals["seated_by_hour"] == {"13": 4, "14": 2, "19": 6}
+    assert summary["average_party_size"] == Decimal("3.17")  # 19 covers over 6 bookings
+    assert (summary["turn_minutes"], summary["spend_per_cover"]) == (75.0, Decimal("28.75"))
+    admin = next(row for row in report["sources"] if row["source"] == "admin")
+    assert (admin["reservations"], admin["covers"]) == (2, 6)
     # Most booked first: M02 twice (the web customer came back), then by covers.
-    assert list(totals["by_table"].items())[:3] == [
-        ("M02", {"reservations": 2, "covers": 4}),
-        ("M03", {"reservations": 1, "covers": 6}),
-        ("M01", {"reservations": 1, "covers": 4}),
+    assert [(t["code"], t["reservations"], t["covers"]) for t in report["tables"][:3]] == [
+        ("M02", 2, 4),
+        ("M03", 1, 6),
+        ("M01", 1, 4),
     ]
-    assert totals["average_party_size"] == Decimal("3.17")  # 19 covers over 6 bookings
-    assert (totals["turn_minutes"], totals["spend_per_cover"]) == (
-        Decimal("75.0"),
-        Decimal("28.75"),
+    rollups = selectors.period_rollups(
+        previous_start=DAY - dt.timedelta(days=4),
+        start=DAY - dt.timedelta(days=1),
+        end=DAY + dt.timedelta(days=1),
     )
+    seated = rollups.sums["now"]["seated_by_hour_weekday"]
+    assert {int(hour): sum(weekdays) for hour, weekdays in seated.items()} == {13: 4, 14: 2, 19: 6}
 
 
 def _logged_in(restaurant, username: str) -> Client:
