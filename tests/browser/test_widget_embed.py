@@ -98,6 +98,7 @@ def test_the_widget_on_a_dark_website_of_another_origin_keeps_its_look_and_books
     page.goto(dark_website)
     frame = page.wait_for_selector("iframe").content_frame()
     frame.wait_for_selector("form#booking-form")
+    frame.wait_for_load_state("load")  # its stylesheets too: the look is read from them
     assert frame.url.startswith(f"http://carrera.localhost:{web_server}/widget/")
     assert_own_look(widget_look(frame))
     shots(page, "1-dark-website-with-widget")
@@ -119,6 +120,7 @@ def test_the_widget_on_a_dark_website_of_another_origin_keeps_its_look_and_books
 
     reference = frame.locator("#reference").inner_text()
     assert frame.get_by_text("Tu mesa está reservada").is_visible()
+    frame.wait_for_load_state("load")
     assert_own_look(widget_look(frame))
     connection.set_tenant(carrera)
     reservation = Reservation.objects.get(reference=reference)
