@@ -1,14 +1,15 @@
 """Debian's Chromium driven by Playwright (the web server is tests/conftest.py's)."""
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
-from reservations.models import Table
+from reservations.models import Reservation, Table
 from tests.conftest import ROOT
-from tests.factories import DishFactory, TableFactory, open_every_day
+from tests.factories import CustomerFactory, DishFactory, TableFactory, open_every_day
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "var" / "artifacts" / "browser"
@@ -62,3 +63,19 @@ def carrera(committed_restaurant):
     Table.objects.filter(pk=table.pk).update(reservation_price=Decimal("8.00"))
     DishFactory(name="Mole poblano", price=Decimal("18.50"), stock=5)
     return committed_restaurant
+
+
+def party_due_now(restaurant, *, party_size: int) -> Reservation:
+    """``restaurant`` (committed) open all day, with Lucía García's confirmed party of
+    ``party_size`` due this minute at M01 (4 seats), as staff screens see a busy moment."""
+    connection.set_tenant(restaurant)
+    open_every_day("00:00", "23:59")
+    starts_at = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    return Reservation.objects.create(
+        customer=CustomerFactory(first_name="Lucía", last_name="García"),
+        table=TableFactory(code="M01", max_capacity=4),
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(hours=2),
+        party_size=party_size,
+        status="confirmed",
+    )

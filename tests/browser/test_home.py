@@ -1,15 +1,13 @@
 """The manager's home in a real browser: its chart draws, and it follows the floor live."""
 
-import datetime as dt
-
 import pytest
 from django.db import connection
 
 from analytics.forecasts import forecasts_refresh
 from booking.services.bookings import booking_transition
 from reservations.models import Reservation, Table
+from tests.browser.conftest import party_due_now
 from tests.conftest import PASSWORD
-from tests.factories import CustomerFactory, TableFactory, open_every_day
 
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -17,18 +15,7 @@ DESKTOP = {"width": 1280, "height": 900}
 @pytest.fixture
 def carrera_now(committed_restaurant):
     """Carrera open all day with a party of three due now at M01, and its forecast kept."""
-    connection.set_tenant(committed_restaurant)
-    open_every_day("00:00", "23:59")
-    table = TableFactory(code="M01", max_capacity=4)
-    starts_at = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
-    Reservation.objects.create(
-        customer=CustomerFactory(first_name="Lucía", last_name="García"),
-        table=table,
-        starts_at=starts_at,
-        ends_at=starts_at + dt.timedelta(hours=2),
-        party_size=3,
-        status="confirmed",
-    )
+    party_due_now(committed_restaurant, party_size=3)
     forecasts_refresh()
     return committed_restaurant
 

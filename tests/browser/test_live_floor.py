@@ -8,8 +8,9 @@ from django.db import connection
 
 from reservations.models import Reservation, Table
 from reservations.services.tables import table_set_status
+from tests.browser.conftest import party_due_now
 from tests.conftest import PASSWORD
-from tests.factories import CustomerFactory, TableFactory, open_every_day
+from tests.factories import CustomerFactory, TableFactory
 
 DESKTOP = {"width": 1280, "height": 900}
 OCCUPIED_RED = "rgb(252, 165, 165)"
@@ -18,19 +19,8 @@ AVAILABLE_GREEN = "rgb(187, 247, 208)"
 
 @pytest.fixture
 def carrera_tonight(committed_restaurant):
-    connection.set_tenant(committed_restaurant)
-    open_every_day("00:00", "23:59")
-    table = TableFactory(code="M01", max_capacity=4)
+    party_due_now(committed_restaurant, party_size=2)
     TableFactory(code="T01", max_capacity=2, area="terrace")
-    starts_at = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
-    Reservation.objects.create(
-        customer=CustomerFactory(first_name="Lucía", last_name="García"),
-        table=table,
-        starts_at=starts_at,
-        ends_at=starts_at + dt.timedelta(hours=2),
-        party_size=2,
-        status="confirmed",
-    )
     return committed_restaurant
 
 
