@@ -14,6 +14,7 @@ time handing the GIL to each other around every database round trip.
 import glob
 import os
 
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn_worker import UvicornWorker
 
 bind = os.environ.get("COMENSAL_BIND", "0.0.0.0:8000")
@@ -59,11 +60,39 @@ def _running(pid: int) -> bool:
     return True
 
 
+class HttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, whose keep-alive timeout never closes a connection that
+    has become a WebSocket.
+
+    A socket opened on a connection kept alive from an earlier request (a proxy's upstream
+    connection, a client's pool) was closed five seconds later: the earlier response's last,
+    empty body message (a2wsgi sends it apart) completed after the upgrade and armed the
+    keep-alive timer on the connection the socket now used (uvicorn 0.54; a pipelined
+    upgrade meets the same timer, Kludex/uvicorn#3107).
+    """
+
+    upgraded = False
+
+    def handle_websocket_upgrade(self) -> None:
+        self.upgraded = True
+        self._unset_keepalive_if_required()
+        super().handle_websocket_upgrade()
+
+    def timeout_keep_alive_handler(self) -> None:
+        if not self.upgraded:
+            super().timeout_keep_alive_handler()
+
+
 class Worker(UvicornWorker):
-    """uvicorn's worker with uvloop and httptools, and no per-message deflate on sockets.
+    """uvicorn's worker with uvloop and httptools (``HttpProtocol``), and no per-message
+    deflate on sockets.
 
     The live floor's events are ~200 bytes: compressing them costs more memory per socket
     than it saves on the wire.
     """
 
-    CONFIG_KWARGS = {"loop": "uvloop", "http": "httptools", "ws_per_message_deflate": False}
+    CONFIG_KWARGS = {
+        "loop": "uvloop",
+        "http": "config.web:HttpProtocol",
+        "ws_per_message_deflate": False,
+    }
