@@ -80,14 +80,14 @@ def _availability_context(
     window: tuple[dt.date, dt.date],
     chosen: dt.time | None = None,
     snapshot=None,
-    version: int | None = None,
+    cached_as: str | None = None,
     notice: str = "",
 ):
     """``day`` is within ``window`` (the forms see to it): its month's calendar and the months
     either side are plain date arithmetic."""
     zone = selectors.restaurant_zone()
     availability, calendar = selectors.booking_month(
-        day=day, party_size=party_size, snapshot=snapshot, version=version
+        day=day, party_size=party_size, snapshot=snapshot, cached_as=cached_as
     )
     times = []
     for slot in availability.slots:
@@ -177,21 +177,22 @@ VISITOR_VALUES = {
 
 
 def _served_from_cache(request, template: str, render_page) -> HttpResponse:
-    """``render_page(version, snapshot)``'s answer (``snapshot``: the booking policy), from the
-    cache when the book has not changed since the version it was rendered at."""
+    """``render_page(cached_as, snapshot)``'s answer, from the cache when neither the book
+    nor the time epoch has changed since it was rendered (``cached_as``: both, for the month
+    calendar's own cache; ``snapshot``: the booking policy)."""
+    # The version first: a change made meanwhile is rendered under the older version, never
+    # the older policy under the newer one.
     version = selectors.book_version()
     snapshot = selectors.booking_policy_snapshot()
+    cached_as = f"{version}:{selectors.time_epoch(snapshot=snapshot)}"
     address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
     # The static files' manifest too: a page cached before a release links files by hashed
     # names the new release may no longer serve.
     release = getattr(staticfiles_storage, "manifest_hash", "")
-    key = (
-        f"public-page:{template}:{version}:{translation.get_language()}:"
-        f"{selectors.time_epoch(snapshot=snapshot)}:{release}:{address}"
-    )
+    key = f"public-page:{template}:{cached_as}:{translation.get_language()}:{release}:{address}"
     page = cache.get(key)
     if page is None:
-        response = render_page(version, snapshot)
+        response = render_page(cached_as, snapshot)
         if response.status_code != 200:
             return response
         page = response.content.decode()
@@ -213,15 +214,15 @@ def _booking(request, *, template: str, widget: bool):
         return _served_from_cache(
             request,
             template,
-            lambda version, snapshot: _booking_form(
-                request, template=template, widget=widget, version=version, snapshot=snapshot
+            lambda cached_as, snapshot: _booking_form(
+                request, template=template, widget=widget, cached_as=cached_as, snapshot=snapshot
             ),
         )
     return _booking_form(request, template=template, widget=widget)
 
 
 def _booking_form(
-    request, *, template: str, widget: bool, version: int | None = None, snapshot=None
+    request, *, template: str, widget: bool, cached_as: str | None = None, snapshot=None
 ):
     snapshot = snapshot or selectors.booking_policy_snapshot()
     policy = snapshot.row
@@ -316,7 +317,7 @@ def _booking_form(
             window=window,
             chosen=chosen,
             snapshot=snapshot,
-            version=version,
+            cached_as=cached_as,
             notice=notice,
         ),
     }
@@ -373,11 +374,11 @@ def booking_availability(request):
     return _served_from_cache(
         request,
         template,
-        lambda version, snapshot: _availability(request, template, version, snapshot),
+        lambda cached_as, snapshot: _availability(request, template, cached_as, snapshot),
     )
 
 
-def _availability(request, template: str, version: int, snapshot):
+def _availability(request, template: str, cached_as: str, snapshot):
     window = selectors.booking_window(snapshot=snapshot)
     day, party_size, notice = _picked(request.GET, snapshot.row, window)
     return render(
@@ -390,7 +391,7 @@ def _availability(request, template: str, version: int, snapshot):
                 party_size=party_size,
                 window=window,
                 snapshot=snapshot,
-                version=version,
+                cached_as=cached_as,
                 notice=notice,
             ),
         },

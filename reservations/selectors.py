@@ -506,7 +506,7 @@ def calendar_days(month: dt.date) -> list[dt.date]:
 
 
 # A month's calendar (what each day has for a party size) is shared by the views of all its
-# days: cached under the book's version, for a minute at most (today's times run out).
+# days: cached under the book's version and the time epoch (``time_epoch``) of the page.
 CALENDAR_CACHE_SECONDS = 600
 
 
@@ -540,19 +540,19 @@ def booking_month(
     party_size: int,
     now: dt.datetime | None = None,
     snapshot: PolicySnapshot | None = None,
-    version: int | None = None,
+    cached_as: str | None = None,
 ) -> tuple[DayAvailability, list[list[CalendarDay]]]:
     """The free times of ``day`` and the calendar of its month (weeks, Monday first, each day
     marked by what it has for the party): one query for the month, or, when the month is in
-    the cache under the book's ``version``, one query for the day."""
+    the cache under ``cached_as`` (the book's version and time epoch the caller's page is
+    keyed by), one query for the day."""
     now = now or timezone.now()
     snapshot = snapshot or booking_policy_snapshot()
     today, last_bookable = booking_window(now=now, snapshot=snapshot)
     days = calendar_days(day)
     key = None
-    if version is not None:
-        epoch = time_epoch(now=now, snapshot=snapshot)
-        key = f"booking-calendar:{version}:{days[0]}:{party_size}:{epoch}"
+    if cached_as is not None:
+        key = f"booking-calendar:{cached_as}:{days[0]}:{party_size}"
     states = cache.get(key) if key else None
     if states is None:
         bookable = {shown for shown in days if today <= shown <= last_bookable}
