@@ -288,13 +288,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-# Each worker process holds four tasks per child ready (Celery's default), so a child that
-# finishes one starts the next at once instead of waiting for the ack and the broker's next
-# message: the beat sweep over 1,000 restaurants (11,000 short tasks) took 73 s with one,
-# 53 s with four (bench/scale.py, same machine). The pool's fair scheduling gives a held task
-# only to an idle child, so none waits behind a long one; held tasks are unacknowledged, so a
-# worker that dies leaves them to be delivered again (and every job is idempotent).
-CELERY_WORKER_PREFETCH_MULTIPLIER = 4
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 # tenant-schemas-celery looks up the tenant a task was sent from (always public here: each
 # restaurant task finds its own restaurant) once a minute per process, not once per task.
