@@ -164,11 +164,31 @@ COMMITTED_TABLES = [
 ]
 
 
+def _web_tiers_settled(seconds: float = 10) -> None:
+    """Wait, at most ``seconds``, until no web tier the tests started is running a statement
+    or holding a transaction open: a request a browser left running (a page still loading, an
+    answer's message still being written) must not meet the TRUNCATE that empties its
+    restaurant. On the cluster they deadlocked, or the request's late write failed its
+    foreign key and reached into the next test."""
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE %s"
+                " AND state <> 'idle' AND pid <> pg_backend_pid()",
+                [f"{WEB_TIER_CONNECTIONS}%"],
+            )
+            if cursor.fetchone()[0] == 0 or time.monotonic() > deadline:
+                return
+            time.sleep(0.05)
+
+
 @contextlib.contextmanager
 def _emptied_afterwards(restaurant: Restaurant):
     try:
         yield restaurant
     finally:
+        _web_tiers_settled()
         connection.set_tenant(restaurant)
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {', '.join(COMMITTED_TABLES)} RESTART IDENTITY CASCADE")
@@ -375,9 +395,12 @@ def web_tier_start(port: int, env: dict[str, str]) -> subprocess.Popen:
     )
 
 
+WEB_TIER_CONNECTIONS = "comensal-web-"
+
+
 def web_tier_application_name(port: int) -> str:
     """How the web tier on ``port`` names its connections in pg_stat_activity."""
-    return f"comensal-web-{port}"
+    return f"{WEB_TIER_CONNECTIONS}{port}"
 
 
 def web_tier_wait(process: subprocess.Popen, port: int) -> None:
